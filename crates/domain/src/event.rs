@@ -1,0 +1,155 @@
+//! Events: what subscribers are told, written to the event log in the same transaction as the
+//! change, so a committed change is always published and a rolled-back one never is.
+//!
+//! Events carry no PHI: ids, tracking ids, statuses, priorities and territories only.
+
+use crate::ids::{NotificationId, OrderId, TerritoryId, TrackingId};
+use crate::notification::{NotifyEvent, Recipient};
+use crate::order::{Order, OrderStatus, Priority};
+use crate::time::Timestamp;
+use serde::Serialize;
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventPayload {
+    /// An order was placed.
+    OrderCreated {
+        /// The order.
+        order_id: OrderId,
+        /// Its reference.
+        tracking_id: TrackingId,
+        /// Its status (always `pending_verification`).
+        status: OrderStatus,
+        /// Its priority.
+        priority: Priority,
+    },
+    /// An order moved in the workflow.
+    StatusChange {
+        /// The order.
+        order_id: OrderId,
+        /// Its reference.
+        tracking_id: TrackingId,
+        /// The status before.
+        previous_status: OrderStatus,
+        /// The status now.
+        status: OrderStatus,
+    },
+    /// An in-app notification for one recipient.
+    Notification {
+        /// The notification.
+        notification_id: NotificationId,
+        /// What it is about.
+        event: NotifyEvent,
+        /// Its text.
+        message: String,
+    },
+}
+
+/// An event about to be appended to the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    /// When.
+    pub at: Timestamp,
+    /// Whose territory's subscribers may see it.
+    pub territory_id: Option<TerritoryId>,
+    /// For notifications: the only one who may see it.
+    pub recipient: Option<Recipient>,
+    /// What happened.
+    pub payload: EventPayload,
+}
+
+impl NewEvent {
+    /// The event of a new order.
+    pub fn order_created(order: &Order) -> Self {
+        Self {
+            at: order.created_at,
+            territory_id: Some(order.territory_id.clone()),
+            recipient: None,
+            payload: EventPayload::OrderCreated {
+                order_id: order.id,
+                tracking_id: order.tracking_id.clone(),
+                status: order.status,
+                priority: order.priority,
+            },
+        }
+    }
+
+    /// The event of a status change; `order` is the order after it.
+    pub fn status_change(order: &Order, previous: OrderStatus) -> Self {
+        Self {
+            at: order.updated_at,
+            territory_id: Some(order.territory_id.clone()),
+            recipient: None,
+            payload: EventPayload::StatusChange {
+                order_id: order.id,
+                tracking_id: order.tracking_id.clone(),
+                previous_status: previous,
+                status: order.status,
+            },
+        }
+    }
+}
+
+/// An event in the log, with its place in the strictly increasing sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Position in the log; `since=N` replays events with `seq > N`.
+    pub seq: i64,
+    /// The event.
+    pub event: NewEvent,
+}
+
+/// The JSON text frame a WebSocket subscriber receives (SPEC §8).
+#[derive(Debug, Serialize)]
+pub struct Frame<'a> {
+    #[serde(flatten)]
+    payload: &'a EventPayload,
+    event_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    territory_id: Option<&'a TerritoryId>,
+    timestamp: Timestamp,
+}
+
+impl Event {
+    /// The frame for subscribers: `{"type":…,"event_id":N,…,"territory_id":…,"timestamp":…}`.
+    pub fn frame(&self) -> Frame<'_> {
+        Frame {
+            payload: &self.event.payload,
+            event_id: self.seq,
+            territory_id: self.event.territory_id.as_ref(),
+            timestamp: self.event.at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn frames_have_the_specs_shape() {
+        let e = Event {
+            seq: 42,
+            event: NewEvent {
+                at: Timestamp::parse_rfc3339("2026-11-23T10:00:00Z").unwrap(),
+                territory_id: Some(TerritoryId::parse("north").unwrap()),
+                recipient: None,
+                payload: EventPayload::StatusChange {
+                    order_id: OrderId::from_uuid(Uuid::nil()),
+                    tracking_id: TrackingId::from_random(0),
+                    previous_status: OrderStatus::PendingVerification,
+                    status: OrderStatus::Verified,
+                },
+            },
+        };
+        let v = serde_json::to_value(e.frame()).unwrap();
+        assert_eq!(v["type"], "status_change");
+        assert_eq!(v["event_id"], 42);
+        assert_eq!(v["order_id"], "00000000-0000-0000-0000-000000000000");
+        assert_eq!(v["status"], "verified");
+        assert_eq!(v["territory_id"], "north");
+        assert_eq!(v["timestamp"], "2026-11-23T10:00:00.000000Z");
+    }
+}

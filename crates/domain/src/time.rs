@@ -1,0 +1,116 @@
+//! Instants as the domain sees them.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A UTC instant with microsecond precision.
+///
+/// Truncated to microseconds on construction because that is what PostgreSQL's `timestamptz`
+/// keeps: an instant read back from either store equals the one written, so audit hashes computed
+/// before and after a round trip agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct Timestamp(DateTime<Utc>);
+
+impl From<Timestamp> for String {
+    fn from(t: Timestamp) -> String {
+        t.to_rfc3339()
+    }
+}
+
+impl TryFrom<String> for Timestamp {
+    type Error = chrono::ParseError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse_rfc3339(&s)
+    }
+}
+
+impl Timestamp {
+    /// Wraps an instant, dropping precision below a microsecond.
+    pub fn from_datetime(at: DateTime<Utc>) -> Self {
+        Self(at.trunc_subsecs(6))
+    }
+
+    /// Microseconds since the Unix epoch.
+    pub fn unix_micros(self) -> i64 {
+        self.0.timestamp_micros()
+    }
+
+    /// The instant `micros` microseconds after the Unix epoch, if representable.
+    pub fn from_unix_micros(micros: i64) -> Option<Self> {
+        DateTime::from_timestamp_micros(micros).map(Self)
+    }
+
+    /// The wrapped instant.
+    pub fn as_datetime(self) -> DateTime<Utc> {
+        self.0
+    }
+
+    /// RFC 3339 with exactly six fractional digits and a `Z`: the canonical text form.
+    pub fn to_rfc3339(self) -> String {
+        self.0.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    }
+
+    /// Parses RFC 3339 text.
+    pub fn parse_rfc3339(text: &str) -> Result<Self, chrono::ParseError> {
+        DateTime::parse_from_rfc3339(text).map(|d| Self::from_datetime(d.with_timezone(&Utc)))
+    }
+
+    /// Whole seconds from `earlier` to `self` (negative when `earlier` is later).
+    pub fn seconds_since(self, earlier: Timestamp) -> i64 {
+        (self.0 - earlier.0).num_seconds()
+    }
+
+    /// This instant plus `secs` seconds, saturating at the representable range.
+    pub fn plus_seconds(self, secs: i64) -> Self {
+        self.0
+            .checked_add_signed(chrono::TimeDelta::seconds(secs))
+            .map_or(self, Self)
+    }
+
+    /// This instant plus `ms` milliseconds, saturating at the representable range.
+    pub fn plus_millis(self, ms: i64) -> Self {
+        self.0
+            .checked_add_signed(chrono::TimeDelta::milliseconds(ms))
+            .map_or(self, Self)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncates_to_microseconds_and_round_trips() {
+        let t = Timestamp::parse_rfc3339("2026-11-23T10:00:00.123456789Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-23T10:00:00.123456Z");
+        assert_eq!(Timestamp::from_unix_micros(t.unix_micros()), Some(t));
+    }
+
+    #[test]
+    fn json_is_the_canonical_text() {
+        let t = Timestamp::parse_rfc3339("2026-11-23T12:00:00+02:00").unwrap();
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"2026-11-23T10:00:00.000000Z\""
+        );
+        assert_eq!(
+            serde_json::from_str::<Timestamp>("\"2026-11-23T10:00:00Z\"").unwrap(),
+            t
+        );
+    }
+
+    #[test]
+    fn arithmetic() {
+        let t = Timestamp::parse_rfc3339("2026-11-23T10:00:00Z").unwrap();
+        assert_eq!(t.plus_seconds(90).seconds_since(t), 90);
+        assert_eq!(t.plus_millis(1500).seconds_since(t), 1);
+    }
+}
