@@ -7,10 +7,10 @@ use crate::ids::{NotificationId, OrderId, TerritoryId, TrackingId};
 use crate::notification::{NotifyEvent, Recipient};
 use crate::order::{Order, OrderStatus, Priority};
 use crate::time::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventPayload {
     /// An order was placed.

@@ -42,6 +42,16 @@ impl Timestamp {
         DateTime::from_timestamp_micros(micros).map(Self)
     }
 
+    /// The instant `micros` microseconds after the Unix epoch, clamped to the representable
+    /// range (for values read from a store, which ordo never writes out of range).
+    pub fn from_unix_micros_clamped(micros: i64) -> Self {
+        Self::from_unix_micros(micros).unwrap_or(Self(if micros < 0 {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        }))
+    }
+
     /// The wrapped instant.
     pub fn as_datetime(self) -> DateTime<Utc> {
         self.0

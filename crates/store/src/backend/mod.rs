@@ -1,0 +1,4 @@
+//! The two backends; each compiles the shared queries of `imp/` against its schema.
+
+pub mod pg;
+pub mod sqlite;

@@ -1,0 +1,126 @@
+//! The SQLite backend: the database file in WAL mode, one writer connection (write transactions
+//! begin IMMEDIATE, so writers queue for the pool instead of deadlocking) and a pool of readers.
+
+use crate::error::{from_diesel, from_pool};
+pub(crate) use crate::schema::sqlite as schema;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use ordo_domain::ports::StoreResult;
+use std::time::Duration;
+
+/// The backend the shared code is compiled against.
+pub(crate) type Backend = diesel::sqlite::Sqlite;
+
+/// The connection type the shared code is compiled against.
+pub(crate) type Conn = SqliteConnection;
+
+/// Settings applied to every pooled connection.
+#[derive(Debug)]
+struct Pragmas {
+    busy_timeout_ms: u128,
+}
+
+impl CustomizeConnection<Conn, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+            self.busy_timeout_ms
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// The database handle; implements every persistence port.
+pub struct Db {
+    write: Pool<ConnectionManager<Conn>>,
+    read: Pool<ConnectionManager<Conn>>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("sqlite::Db")
+            .field("write", &self.write.state())
+            .field("read", &self.read.state())
+            .finish()
+    }
+}
+
+fn pool(path: &str, size: u32, timeout: Duration) -> StoreResult<Pool<ConnectionManager<Conn>>> {
+    Pool::builder()
+        .max_size(size)
+        .connection_timeout(timeout)
+        .connection_customizer(Box::new(Pragmas {
+            busy_timeout_ms: timeout.as_millis(),
+        }))
+        .build(ConnectionManager::<Conn>::new(path))
+        .map_err(from_pool)
+}
+
+/// Puts the database in WAL mode; persistent, so done once when opening.
+pub(crate) fn enable_wal(conn: &mut Conn) -> QueryResult<()> {
+    conn.batch_execute("PRAGMA journal_mode = WAL;")
+}
+
+impl Db {
+    /// Opens one writer and `readers` reader connections; `timeout` bounds waits for either.
+    pub fn open(path: &str, readers: u32, timeout: Duration) -> StoreResult<Self> {
+        Ok(Self {
+            write: pool(path, 1, timeout)?,
+            read: pool(path, readers.max(1), timeout)?,
+        })
+    }
+
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Conn) -> QueryResult<T>) -> StoreResult<T> {
+        let mut conn = self.read.get().map_err(from_pool)?;
+        f(&mut conn).map_err(from_diesel)
+    }
+
+    pub(crate) fn write<T, E>(&self, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
+    {
+        let mut conn = self.write.get().map_err(from_pool)?;
+        (*conn).immediate_transaction(f)
+    }
+}
+
+/// The head row; the IMMEDIATE transaction already holds the only write lock.
+pub(crate) fn lock_head(conn: &mut Conn) -> QueryResult<rows::HeadRow> {
+    use schema::chain_head::dsl as h;
+    h::chain_head
+        .filter(h::id.eq(1))
+        .select(rows::HeadRow::as_select())
+        .first(conn)
+}
+
+/// Ids of due outbox rows no other dispatcher holds (the write lock serialises claimers).
+pub(crate) fn due_outbox_ids(
+    conn: &mut Conn,
+    now: crate::types::DbTime,
+    limit: i64,
+) -> QueryResult<Vec<crate::types::DbUuid>> {
+    use schema::notifications::dsl as n;
+    n::notifications
+        .filter(n::status.eq("pending"))
+        .filter(n::channel.ne("in_app"))
+        .filter(n::next_attempt_at.le(now))
+        .filter(n::claimed_until.is_null().or(n::claimed_until.lt(now)))
+        .order(n::next_attempt_at.asc())
+        .limit(limit)
+        .select(n::id)
+        .load(conn)
+}
+
+pub(crate) mod rows {
+    include!("../imp/rows.rs");
+}
+pub(crate) mod reads {
+    include!("../imp/reads.rs");
+}
+pub(crate) mod commit {
+    include!("../imp/commit.rs");
+}
+pub(crate) mod outbox {
+    include!("../imp/outbox.rs");
+}

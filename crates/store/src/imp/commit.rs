@@ -1,0 +1,253 @@
+// The unit of work: one change, one transaction. Included into each backend module.
+//
+// Lock order, the same in every transaction so two never wait on each other: the order row
+// (conditional update), then product rows in ascending id, then the chain head last.
+
+use super::rows::*;
+use super::{Conn, Db, lock_head, schema};
+use crate::error::TxError;
+use crate::types::{DbTime, DbUuid};
+use diesel::prelude::*;
+use ordo_domain::audit::{AuditAction, seal};
+use ordo_domain::ports::{Change, CommitError, Committed, UnitOfWork, Write};
+use ordo_domain::stock::{Shortfall, StockOp, StockOpKind};
+
+impl UnitOfWork for Db {
+    fn commit(&self, change: Change) -> Result<Committed, CommitError> {
+        self.write(|conn| apply(conn, change)).map_err(TxError::into_commit)
+    }
+}
+
+fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
+    let mut committed = Committed::default();
+    // Rows first: an order update that lost a race fails here, before any stock moves.
+    for write in std::mem::take(&mut change.writes) {
+        if let Some(id) = apply_write(conn, write)? {
+            committed.product_id = Some(id);
+        }
+    }
+    apply_stock(conn, &change.stock)?;
+    if let Some(rec) = &change.idempotency {
+        use schema::idempotency_keys::dsl as k;
+        diesel::insert_into(k::idempotency_keys)
+            .values(IdempotencyRow {
+                user_id: DbUuid(rec.user_id.as_uuid()),
+                key: rec.key.clone(),
+                fingerprint: rec.fingerprint.clone(),
+                order_id: DbUuid(rec.order_id.as_uuid()),
+                expires_at: DbTime::of(rec.expires_at),
+            })
+            .execute(conn)?;
+    }
+    if !change.notifications.is_empty() {
+        use schema::notifications::dsl as n;
+        let rows: Vec<_> = change.notifications.iter().map(NotificationRow::of).collect();
+        diesel::insert_into(n::notifications).values(rows).execute(conn)?;
+    }
+    if !change.audit.is_empty() || !change.events.is_empty() {
+        if let Some(id) = committed.product_id {
+            for d in change.audit.iter_mut().filter(|d| d.action == AuditAction::ProductCreated) {
+                d.entity_id = id.to_string();
+            }
+        }
+        committed.last_event = append_chained(conn, change)?;
+    }
+    Ok(committed)
+}
+
+/// Applies every stock operation as a conditional update, in product order; if any cannot be
+/// applied, reports every one that could not (the transaction then rolls back).
+fn apply_stock(conn: &mut Conn, ops: &[StockOp]) -> Result<(), TxError> {
+    use schema::products::dsl as p;
+    let mut ops = ops.to_vec();
+    ops.sort_by_key(|op| op.product_id);
+    let mut short = Vec::new();
+    for op in &ops {
+        let id = op.product_id.get();
+        let q = i64::from(op.quantity.get());
+        let target = p::products.filter(p::id.eq(id));
+        let changed = match op.kind {
+            StockOpKind::Reserve => diesel::update(
+                target.filter((p::stock_quantity - p::reserved_quantity).ge(q)),
+            )
+            .set(p::reserved_quantity.eq(p::reserved_quantity + q))
+            .execute(conn)?,
+            StockOpKind::Release => diesel::update(target.filter(p::reserved_quantity.ge(q)))
+                .set(p::reserved_quantity.eq(p::reserved_quantity - q))
+                .execute(conn)?,
+            StockOpKind::Consume => diesel::update(target.filter(p::reserved_quantity.ge(q)))
+                .set((
+                    p::stock_quantity.eq(p::stock_quantity - q),
+                    p::reserved_quantity.eq(p::reserved_quantity - q),
+                ))
+                .execute(conn)?,
+        };
+        if changed == 0 {
+            let available: Option<i64> = p::products
+                .filter(p::id.eq(id))
+                .select(p::stock_quantity - p::reserved_quantity)
+                .first(conn)
+                .optional()?;
+            short.push(Shortfall {
+                product_id: op.product_id,
+                requested: op.quantity,
+                available: available.unwrap_or(0),
+            });
+        }
+    }
+    if short.is_empty() { Ok(()) } else { Err(TxError::Commit(CommitError::Shortage(short))) }
+}
+
+/// Writes one row; returns the id of a product it inserted.
+fn apply_write(conn: &mut Conn, write: Write) -> Result<Option<ordo_domain::ids::ProductId>, TxError> {
+    match write {
+        Write::InsertOrder(order) => {
+            use schema::order_items::dsl as i;
+            use schema::orders::dsl as o;
+            diesel::insert_into(o::orders).values(OrderRow::of(&order)).execute(conn)?;
+            let items = OrderRow::items_of(&order);
+            if !items.is_empty() {
+                diesel::insert_into(i::order_items).values(items).execute(conn)?;
+            }
+        }
+        Write::UpdateOrder { order, expected_version } => {
+            use schema::orders::dsl as o;
+            let n = diesel::update(
+                o::orders.filter(o::id.eq(DbUuid(order.id.as_uuid()))).filter(o::version.eq(expected_version)),
+            )
+            .set(OrderRow::of(&order))
+            .execute(conn)?;
+            if n == 0 {
+                return Err(TxError::Commit(CommitError::StaleVersion));
+            }
+        }
+        Write::InsertProduct(new, at) => {
+            use schema::products::dsl as p;
+            let id: i64 = diesel::insert_into(p::products)
+                .values(NewProductRow {
+                    sku: new.sku.as_str().to_owned(),
+                    name: new.name.as_str().to_owned(),
+                    price_minor: new.price.minor(),
+                    stock_quantity: new.stock_quantity,
+                    reserved_quantity: 0,
+                    low_stock_threshold: new.low_stock_threshold,
+                    active: true,
+                    created_at: DbTime::of(at),
+                    updated_at: DbTime::of(at),
+                })
+                .returning(p::id)
+                .get_result(conn)?;
+            let id = ordo_domain::ids::ProductId::new(id)
+                .map_err(|e| ordo_domain::ports::StoreError::Other(e.to_string()))?;
+            return Ok(Some(id));
+        }
+        Write::UpdateProduct(product) => {
+            use schema::products::dsl as p;
+            diesel::update(p::products.filter(p::id.eq(product.id.get())))
+                .set((
+                    p::name.eq(&product.name),
+                    p::price_minor.eq(product.price.minor()),
+                    p::low_stock_threshold.eq(product.low_stock_threshold),
+                    p::active.eq(product.active),
+                    p::updated_at.eq(DbTime::of(product.updated_at)),
+                ))
+                .execute(conn)?;
+        }
+        Write::AdjustStock { product_id, delta } => {
+            use schema::products::dsl as p;
+            let n = diesel::update(
+                p::products
+                    .filter(p::id.eq(product_id.get()))
+                    .filter((p::stock_quantity + delta).ge(p::reserved_quantity)),
+            )
+            .set(p::stock_quantity.eq(p::stock_quantity + delta))
+            .execute(conn)?;
+            if n == 0 {
+                return Err(TxError::Commit(CommitError::BelowReserved(product_id)));
+            }
+        }
+        Write::InsertPatient(patient) => {
+            use schema::patients::dsl as p;
+            diesel::insert_into(p::patients).values(PatientRow::of(&patient)).execute(conn)?;
+        }
+        Write::InsertUser(user, hash) => {
+            use schema::users::dsl as u;
+            diesel::insert_into(u::users).values(UserRow::of(&user, hash.as_str())).execute(conn)?;
+            replace_territories(conn, &user)?;
+        }
+        Write::UpdateUser(user, hash) => {
+            use schema::users::dsl as u;
+            let target = u::users.filter(u::id.eq(DbUuid(user.id.as_uuid())));
+            diesel::update(target)
+                .set((
+                    u::role.eq(user.role.as_str()),
+                    u::patient_id.eq(user.patient_id.map(|p| DbUuid(p.as_uuid()))),
+                    u::phone.eq(user.phone.as_ref().map(|p| p.as_str().to_owned())),
+                    u::active.eq(user.active),
+                ))
+                .execute(conn)?;
+            if let Some(hash) = hash {
+                diesel::update(target).set(u::password_hash.eq(hash.as_str())).execute(conn)?;
+            }
+            replace_territories(conn, &user)?;
+        }
+        Write::InsertTerritory(t) => {
+            use schema::territories::dsl as tt;
+            diesel::insert_into(tt::territories).values(TerritoryRow::of(&t)).execute(conn)?;
+        }
+    }
+    Ok(None)
+}
+
+fn replace_territories(conn: &mut Conn, user: &ordo_domain::people::User) -> QueryResult<()> {
+    use schema::user_territories::dsl as ut;
+    let id = DbUuid(user.id.as_uuid());
+    diesel::delete(ut::user_territories.filter(ut::user_id.eq(id))).execute(conn)?;
+    let rows: Vec<_> = user
+        .territories
+        .iter()
+        .map(|t| (ut::user_id.eq(id), ut::territory_id.eq(t.as_str().to_owned())))
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(ut::user_territories).values(rows).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Seals the change's audit drafts onto the chain and numbers its events, under the head lock;
+/// returns the last event number written.
+fn append_chained(conn: &mut Conn, change: Change) -> Result<Option<i64>, TxError> {
+    use schema::audit_log::dsl as a;
+    use schema::chain_head::dsl as h;
+    use schema::events::dsl as e;
+    let head = lock_head(conn)?;
+    let mut audit_seq = head.audit_seq;
+    let mut hash = head.audit_hash;
+    let mut audit_rows = Vec::with_capacity(change.audit.len());
+    for draft in change.audit {
+        let entry = seal(draft, &hash);
+        audit_seq += 1;
+        hash.clone_from(&entry.hash);
+        audit_rows.push(AuditRow::of(audit_seq, &entry));
+    }
+    if !audit_rows.is_empty() {
+        diesel::insert_into(a::audit_log).values(audit_rows).execute(conn)?;
+    }
+    let mut event_seq = head.event_seq;
+    let event_rows: Vec<_> = change
+        .events
+        .iter()
+        .map(|ev| {
+            event_seq += 1;
+            EventRow::of(event_seq, ev)
+        })
+        .collect();
+    let last_event = (!event_rows.is_empty()).then_some(event_seq);
+    if !event_rows.is_empty() {
+        diesel::insert_into(e::events).values(event_rows).execute(conn)?;
+    }
+    diesel::update(h::chain_head.filter(h::id.eq(1)))
+        .set((h::audit_seq.eq(audit_seq), h::audit_hash.eq(&hash), h::event_seq.eq(event_seq)))
+        .execute(conn)?;
+    Ok(last_event)
+}

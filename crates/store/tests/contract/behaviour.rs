@@ -1,0 +1,322 @@
+//! What every store must do, one behaviour per test.
+
+use crate::contract;
+use crate::fixtures::{north, world};
+use crate::harness::TestDb;
+use ordo_domain::Error;
+use ordo_domain::audit::EntityType;
+use ordo_domain::catalogue::StockAdjustment;
+use ordo_domain::notification::{Channel, NotificationStatus};
+use ordo_domain::order::OrderStatus;
+use ordo_domain::order::query::{OrderFilter, Page};
+use ordo_domain::order::values::ShortText;
+use ordo_domain::usecases::{IdempotencyKey, PlaceOutcome, StatusChange};
+
+contract!(
+    an_order_reads_back_as_written,
+    a_shortage_writes_nothing,
+    transitions_move_stock,
+    idempotency_keys_replay_and_conflict,
+    events_are_numbered_in_commit_order,
+    listings_filter_scope_and_page,
+    unique_keys_are_conflicts,
+    adjustments_never_go_below_reserved,
+    notifications_reach_the_outbox_and_inbox,
+);
+
+fn change(to: OrderStatus) -> StatusChange {
+    StatusChange {
+        to,
+        notes: None,
+        verification_data: None,
+        if_match: None,
+    }
+}
+
+fn an_order_reads_back_as_written(db: &TestDb) {
+    let w = world(db, &[10, 10]);
+    let placed = w
+        .ordo
+        .place_order(
+            &w.staff,
+            w.request(&[(w.products[0], 2), (w.products[1], 3)]),
+        )
+        .unwrap();
+    let PlaceOutcome::Created(order) = placed else {
+        panic!("not created")
+    };
+    let read = w.ordo.get_order(&w.admin, order.id).unwrap();
+    assert_eq!(read, order, "an order reads back exactly as it was written");
+    assert_eq!(w.stock(w.products[0]), (10, 2));
+    assert_eq!(w.stock(w.products[1]), (10, 3));
+    let history = w.ordo.order_history(&w.admin, order.id).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        history[0].draft.to_status,
+        Some(OrderStatus::PendingVerification)
+    );
+    assert_eq!(
+        w.ordo.verify_audit().unwrap(),
+        Ok(8),
+        "two territories, two users, a patient, two products, the order"
+    );
+}
+
+fn a_shortage_writes_nothing(db: &TestDb) {
+    let w = world(db, &[5, 1, 9]);
+    let before_audit = w.ordo.verify_audit().unwrap().unwrap();
+    let err = w
+        .ordo
+        .place_order(
+            &w.staff,
+            w.request(&[(w.products[0], 6), (w.products[1], 2), (w.products[2], 1)]),
+        )
+        .unwrap_err();
+    let Error::InsufficientStock(short) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        short.iter().map(|s| s.product_id).collect::<Vec<_>>(),
+        vec![w.products[0], w.products[1]]
+    );
+    assert_eq!((short[0].requested, short[0].available), (6, 5));
+    assert_eq!(
+        w.stock(w.products[2]),
+        (9, 0),
+        "the line that fitted was not reserved either"
+    );
+    let listed = w
+        .ordo
+        .list_orders(&w.admin, None, OrderFilter::default(), Page::default())
+        .unwrap();
+    assert_eq!(listed.total, 0);
+    assert_eq!(
+        w.ordo.verify_audit().unwrap().unwrap(),
+        before_audit,
+        "no audit entry"
+    );
+}
+
+fn transitions_move_stock(db: &TestDb) {
+    let w = world(db, &[10]);
+    let p = w.products[0];
+    let id = w.place(&[(p, 4)]);
+    w.ordo
+        .change_status(&w.staff, id, change(OrderStatus::Rejected))
+        .unwrap();
+    assert_eq!(w.stock(p), (10, 0), "rejected releases");
+    w.ordo
+        .change_status(&w.staff, id, change(OrderStatus::PendingVerification))
+        .unwrap();
+    assert_eq!(w.stock(p), (10, 4), "resubmitted reserves again");
+    w.ordo
+        .change_status(&w.staff, id, change(OrderStatus::Verified))
+        .unwrap();
+    let shipped = w
+        .ordo
+        .change_status(&w.staff, id, change(OrderStatus::Shipped))
+        .unwrap();
+    assert_eq!(w.stock(p), (6, 0), "shipped consumes");
+    assert_eq!(shipped.order.version, 5);
+    let stale = w.ordo.change_status(
+        &w.staff,
+        id,
+        StatusChange {
+            if_match: Some(4),
+            ..change(OrderStatus::Delivered)
+        },
+    );
+    assert!(matches!(stale, Err(Error::Conflict(_))));
+    let history = w.ordo.order_history(&w.admin, id).unwrap();
+    assert_eq!(history.len(), 5);
+    assert_eq!(history.last().unwrap().draft.id, shipped.audit_id);
+}
+
+fn idempotency_keys_replay_and_conflict(db: &TestDb) {
+    let w = world(db, &[10]);
+    let key = IdempotencyKey::new("retry-1", b"body one").unwrap();
+    let mut req = w.request(&[(w.products[0], 1)]);
+    req.idempotency = Some(key.clone());
+    let first = w.ordo.place_order(&w.staff, req.clone()).unwrap();
+    let again = w.ordo.place_order(&w.staff, req.clone()).unwrap();
+    assert!(matches!(again, PlaceOutcome::Replayed(ref o) if o.id == first.order().id));
+    assert_eq!(
+        w.stock(w.products[0]),
+        (10, 1),
+        "the retry reserved nothing"
+    );
+    req.idempotency = Some(IdempotencyKey::new("retry-1", b"body two").unwrap());
+    assert!(matches!(
+        w.ordo.place_order(&w.staff, req),
+        Err(Error::Conflict(_))
+    ));
+}
+
+fn events_are_numbered_in_commit_order(db: &TestDb) {
+    let w = world(db, &[10]);
+    let events = db.store.ports().events;
+    let start = events.head().unwrap();
+    let id = w.place(&[(w.products[0], 1)]);
+    w.ordo
+        .change_status(&w.staff, id, change(OrderStatus::Verified))
+        .unwrap();
+    let got = events.after(start, 100).unwrap();
+    let seqs: Vec<i64> = got.iter().map(|e| e.seq).collect();
+    assert!(seqs.windows(2).all(|p| p[1] == p[0] + 1), "{seqs:?}");
+    assert_eq!(events.head().unwrap(), *seqs.last().unwrap());
+    assert!(
+        got.iter()
+            .all(|e| e.event.territory_id.as_ref().is_none_or(|t| *t == north()))
+    );
+    assert_eq!(events.after(*seqs.last().unwrap(), 10).unwrap().len(), 0);
+}
+
+fn listings_filter_scope_and_page(db: &TestDb) {
+    let w = world(db, &[100]);
+    let ids: Vec<_> = (0..5).map(|_| w.place(&[(w.products[0], 1)])).collect();
+    w.ordo
+        .change_status(&w.staff, ids[0], change(OrderStatus::Verified))
+        .unwrap();
+    let all = w
+        .ordo
+        .list_orders(
+            &w.admin,
+            None,
+            OrderFilter::default(),
+            Page::new(Some(2), Some(0)),
+        )
+        .unwrap();
+    assert_eq!((all.total, all.rows.len()), (5, 2));
+    assert_eq!(all.rows[0].id, ids[4], "newest first");
+    let verified = OrderFilter {
+        status: Some(OrderStatus::Verified),
+        ..OrderFilter::default()
+    };
+    let v = w
+        .ordo
+        .list_orders(&w.staff, None, verified, Page::default())
+        .unwrap();
+    assert_eq!(
+        v.rows.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![ids[0]]
+    );
+    let pricey = OrderFilter {
+        min_amount: Some(ordo_domain::money::Money::parse("13.00").unwrap()),
+        ..OrderFilter::default()
+    };
+    assert_eq!(
+        w.ordo
+            .list_orders(&w.admin, None, pricey, Page::default())
+            .unwrap()
+            .total,
+        0
+    );
+    let south = crate::fixtures::user(&w.ordo, "south@example.com", "staff", &["south"]);
+    assert_eq!(
+        w.ordo
+            .list_orders(&south, None, OrderFilter::default(), Page::default())
+            .unwrap()
+            .total,
+        0
+    );
+    let mine = w.ordo.my_orders(&w.staff, Page::default()).unwrap();
+    assert_eq!(mine.total, 5);
+}
+
+fn unique_keys_are_conflicts(db: &TestDb) {
+    let w = world(db, &[1]);
+    // The fixture's admin is admin@example.com; e-mails are unique whatever their case.
+    let dup = ordo_domain::people::NewUser::parse(ordo_domain::people::RawUser {
+        email: Some("Admin@Example.com".into()),
+        password: Some("another password".into()),
+        role: Some("admin".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    match w.ordo.create_user(Some(&w.admin), dup) {
+        Err(Error::Conflict(msg)) => assert!(msg.contains("email"), "{msg}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn adjustments_never_go_below_reserved(db: &TestDb) {
+    let w = world(db, &[10]);
+    let p = w.products[0];
+    w.place(&[(p, 7)]);
+    let adj = |d| StockAdjustment {
+        delta: d,
+        reason: ShortText::parse("count").unwrap(),
+    };
+    assert!(matches!(
+        w.ordo.adjust_stock(&w.admin, p, adj(-4)),
+        Err(Error::Validation(_))
+    ));
+    assert_eq!(
+        w.ordo
+            .adjust_stock(&w.admin, p, adj(-3))
+            .unwrap()
+            .stock
+            .on_hand(),
+        7
+    );
+    assert_eq!(
+        w.ordo
+            .adjust_stock(&w.admin, p, adj(5))
+            .unwrap()
+            .stock
+            .available(),
+        5
+    );
+    let trail = db
+        .store
+        .ports()
+        .audit
+        .history(EntityType::Product, &p.to_string())
+        .unwrap();
+    assert_eq!(trail.len(), 3, "created, and two adjustments");
+}
+
+fn notifications_reach_the_outbox_and_inbox(db: &TestDb) {
+    let w = world(db, &[10]);
+    w.place(&[(w.products[0], 1)]);
+    let store = db.store.ports().notifications;
+    let pending = store
+        .outbox(NotificationStatus::Pending, Page::default())
+        .unwrap();
+    let channels: Vec<_> = pending.rows.iter().map(|n| n.channel).collect();
+    assert!(
+        channels.contains(&Channel::Sms) && channels.contains(&Channel::Email),
+        "{channels:?}"
+    );
+    let now = crate::harness::SystemClock;
+    use ordo_domain::ports::Clock;
+    let t = now.now();
+    let claimed = store
+        .claim_due(t.plus_seconds(1), t.plus_seconds(60), 10)
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert!(
+        store
+            .claim_due(t.plus_seconds(1), t.plus_seconds(60), 10)
+            .unwrap()
+            .is_empty(),
+        "leased rows are not handed out twice"
+    );
+    store.mark_sent(claimed[0].id, t).unwrap();
+    store
+        .mark_attempt_failed(claimed[1].id, 1, None, "gateway said no")
+        .unwrap();
+    let failed = store
+        .outbox(NotificationStatus::Failed, Page::default())
+        .unwrap();
+    assert_eq!(failed.rows.len(), 1);
+    assert_eq!(
+        failed.rows[0].last_error.as_deref(),
+        Some("gateway said no")
+    );
+    let retried = w.ordo.retry_notification(&w.admin, claimed[1].id).unwrap();
+    assert_eq!(
+        (retried.status, retried.attempts),
+        (NotificationStatus::Pending, 0)
+    );
+}

@@ -1,0 +1,11 @@
+//! The store contract: the same tests on SQLite and, when `ORDO_TEST_PG_URL` is set, on
+//! PostgreSQL, each on a fresh database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod behaviour;
+mod concurrency;
+mod fixtures;
+mod harness;
+mod schema_parity;
+mod unavailable;

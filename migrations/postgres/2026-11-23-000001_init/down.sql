@@ -1,0 +1,14 @@
+DROP TABLE revoked_tokens;
+DROP TABLE idempotency_keys;
+DROP TABLE notification_preferences;
+DROP TABLE notifications;
+DROP TABLE events;
+DROP TABLE audit_log;
+DROP TABLE chain_head;
+DROP TABLE order_items;
+DROP TABLE orders;
+DROP TABLE products;
+DROP TABLE user_territories;
+DROP TABLE users;
+DROP TABLE patients;
+DROP TABLE territories;
