@@ -185,77 +185,115 @@ pub struct AuditEntry {
 /// The `prev_hash` of the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The canonical encoding of a draft, the input of its hash. A stable contract — changing it
-/// breaks every stored chain: a JSON array, without whitespace, of
+/// The canonical encoding of a draft, the input of its hash.
+///
+/// **A stable contract: changing it breaks every stored chain.** It is a JSON array, UTF-8, with
+/// no whitespace outside strings, of the eleven fields in this order:
+///
 /// `[id, at, actor, action, entity_type, entity_id, territory_id, from_status, to_status, notes,
-/// data]`, ids as hyphenated lower-case text, `at` as RFC 3339 with six fractional digits and
-/// `Z`, absent values as `null`, and `data` with every object's keys sorted, recursively.
+/// data]`
+///
+/// - ids (`id`, `actor`) as hyphenated lower-case UUID text; `territory_id` as its code;
+/// - `at` as [`Timestamp::to_rfc3339`]: six fractional digits and `Z`
+///   (`2026-11-23T10:00:01.500000Z`);
+/// - `action`, `entity_type` and the statuses as their snake_case names;
+/// - an absent value as `null`;
+/// - `data` as JSON with every object's keys sorted by code point, recursively;
+/// - strings escaping only `"`, `\` and control characters (`\b \f \n \r \t`, the others as
+///   `\u00xx` in lower-case hex); other characters as they are;
+/// - integers in decimal; other numbers as the shortest decimal that reads back as the same
+///   `f64`, without exponent (Rust's `Display` for `f64`), so `1.0` encodes as `1`.
+///
+/// It is written here rather than by `serde_json`'s serializer so that neither a crate feature
+/// (`preserve_order`, `arbitrary_precision`) nor a new float formatter changes it.
 pub fn canonical_bytes(d: &AuditDraft) -> Vec<u8> {
-    let opt = |s: Option<String>| s.map_or(Value::Null, Value::String);
-    let fields = Value::Array(vec![
-        Value::String(d.id.to_string()),
-        Value::String(d.at.to_rfc3339()),
-        opt(d.actor.map(|a| a.to_string())),
-        Value::String(d.action.as_str().to_owned()),
-        Value::String(d.entity_type.as_str().to_owned()),
-        Value::String(d.entity_id.clone()),
-        opt(d.territory_id.as_ref().map(|t| t.as_str().to_owned())),
-        opt(d.from_status.map(|s| s.as_str().to_owned())),
-        opt(d.to_status.map(|s| s.as_str().to_owned())),
-        opt(d.notes.clone()),
-        sorted(&d.data),
-    ]);
-    let mut out = Vec::new();
-    write_canonical(&fields, &mut out);
-    out
+    let text_fields: [Option<String>; 10] = [
+        Some(d.id.to_string()),
+        Some(d.at.to_rfc3339()),
+        d.actor.map(|a| a.to_string()),
+        Some(d.action.as_str().to_owned()),
+        Some(d.entity_type.as_str().to_owned()),
+        Some(d.entity_id.clone()),
+        d.territory_id.as_ref().map(|t| t.as_str().to_owned()),
+        d.from_status.map(|s| s.as_str().to_owned()),
+        d.to_status.map(|s| s.as_str().to_owned()),
+        d.notes.clone(),
+    ];
+    let mut out = String::from("[");
+    for field in &text_fields {
+        match field.as_deref() {
+            Some(text) => write_string(text, &mut out),
+            None => out.push_str("null"),
+        }
+        out.push(',');
+    }
+    write_value(&d.data, &mut out);
+    out.push(']');
+    out.into_bytes()
 }
 
-/// A copy of `v` whose objects hold their keys in sorted order.
-fn sorted(v: &Value) -> Value {
+fn write_value(v: &Value, out: &mut String) {
     match v {
-        Value::Object(m) => {
-            let mut keys: Vec<_> = m.keys().collect();
-            keys.sort();
-            Value::Object(
-                keys.into_iter()
-                    .map(|k| (k.clone(), sorted(&m[k])))
-                    .collect(),
-            )
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => write_number(n, out),
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(item, out);
+            }
+            out.push(']');
         }
-        Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
-        other => other.clone(),
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(key, out);
+                out.push(':');
+                write_value(&map[key], out);
+            }
+            out.push('}');
+        }
     }
 }
 
-/// Writes JSON with object keys in sorted order, whatever map type serde_json was built with.
-fn write_canonical(v: &Value, out: &mut Vec<u8>) {
-    match v {
-        Value::Object(m) => {
-            let mut keys: Vec<_> = m.keys().collect();
-            keys.sort();
-            out.push(b'{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend(Value::String(k.clone()).to_string().as_bytes());
-                out.push(b':');
-                write_canonical(&m[k], out);
-            }
-            out.push(b'}');
+fn write_number(n: &serde_json::Number, out: &mut String) {
+    use fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = if let Some(i) = n.as_i64() {
+        write!(out, "{i}")
+    } else if let Some(u) = n.as_u64() {
+        write!(out, "{u}")
+    } else {
+        // JSON has no NaN or infinity, so every other number is a finite f64.
+        write!(out, "{}", n.as_f64().unwrap_or(0.0))
+    };
+}
+
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c < ' ' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
         }
-        Value::Array(a) => {
-            out.push(b'[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_canonical(x, out);
-            }
-            out.push(b']');
-        }
-        scalar => out.extend(scalar.to_string().as_bytes()),
     }
+    out.push('"');
 }
 
 fn hash_of(prev_hash: &str, draft: &AuditDraft) -> String {
@@ -420,6 +458,22 @@ mod tests {
     fn a_chain_verifies() {
         assert_eq!(verify_chain(&chain(5)), Ok(5));
         assert_eq!(verify_chain(&[]), Ok(0));
+        assert_eq!(GENESIS_HASH, "0".repeat(64));
+    }
+
+    #[test]
+    fn the_verifier_streams() {
+        let c = chain(4);
+        let mut v = ChainVerifier::new();
+        assert_eq!((v.count(), v.last_hash()), (0, GENESIS_HASH));
+        for e in &c {
+            v.push(e).unwrap();
+        }
+        assert_eq!(v.count(), 4);
+        assert_eq!(v.last_hash(), c[3].hash);
+        // What a store does when the next row is appended: seal onto the verifier's head.
+        let next = seal(draft(5), v.last_hash());
+        assert_eq!(v.push(&next), Ok(()));
     }
 
     #[test]
@@ -427,36 +481,82 @@ mod tests {
         let edits: Vec<fn(&mut AuditDraft)> = vec![
             |d| d.notes = Some("x".into()),
             |d| d.data = json!({"version": 99}),
+            |d| d.data["a"]["z"] = json!(2),
             |d| d.to_status = Some(OrderStatus::Cancelled),
+            |d| d.from_status = None,
             |d| d.actor = None,
-            |d| d.at = d.at.plus_seconds(1),
+            |d| d.at = d.at.plus_millis(1),
+            |d| d.entity_id.push('0'),
+            |d| d.territory_id = None,
+            |d| d.action = AuditAction::OrderCancelled,
         ];
-        for edit in edits {
+        for (i, edit) in edits.into_iter().enumerate() {
             let mut c = chain(5);
             edit(&mut c[2].draft);
             let err = verify_chain(&c).unwrap_err();
-            assert_eq!(err.position, 2);
-            assert!(matches!(err.kind, BreakKind::HashMismatch { .. }));
+            assert_eq!(err.position, 2, "edit {i}");
+            assert_eq!(err.audit_id, c[2].draft.id);
+            assert!(
+                matches!(err.kind, BreakKind::HashMismatch { .. }),
+                "edit {i}"
+            );
         }
     }
 
     #[test]
-    fn deletion_insertion_and_reordering_are_found() {
+    fn a_rewritten_hash_is_found_at_the_next_entry() {
+        // An editor who also recomputes the edited entry's hash breaks the next link instead.
+        let mut c = chain(5);
+        c[2].draft.notes = Some("forged".into());
+        c[2] = seal(c[2].draft.clone(), &c[1].hash);
+        let err = verify_chain(&c).unwrap_err();
+        assert_eq!(err.position, 3);
+        assert!(matches!(err.kind, BreakKind::PrevHashMismatch { .. }));
+    }
+
+    #[test]
+    fn deletion_is_found() {
         let mut c = chain(5);
         c.remove(1);
-        assert_eq!(verify_chain(&c).unwrap_err().position, 1);
+        let err = verify_chain(&c).unwrap_err();
+        assert_eq!((err.position, err.audit_id), (1, c[1].draft.id));
 
+        let mut c = chain(5);
+        c.remove(0);
+        assert_eq!(verify_chain(&c).unwrap_err().position, 0);
+    }
+
+    #[test]
+    fn insertion_is_found() {
+        let mut c = chain(5);
+        c.insert(2, seal(draft(99), GENESIS_HASH));
+        assert_eq!(verify_chain(&c).unwrap_err().position, 2);
+
+        // Even one sealed onto the right predecessor breaks the link after it.
         let mut c = chain(5);
         let forged = seal(draft(99), &c[1].hash);
         c.insert(2, forged);
         assert_eq!(verify_chain(&c).unwrap_err().position, 3);
+    }
 
+    #[test]
+    fn reordering_is_found() {
         let mut c = chain(5);
         c.swap(3, 4);
         let err = verify_chain(&c).unwrap_err();
         assert_eq!(err.position, 3);
-        assert!(matches!(err.kind, BreakKind::PrevHashMismatch { .. }));
-        assert!(err.to_string().contains("entry 3"));
+        let BreakKind::PrevHashMismatch { expected, found } = &err.kind else {
+            panic!("{err:?}")
+        };
+        assert_eq!((expected, found), (&chain(5)[2].hash, &chain(5)[3].hash));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "audit chain broken at entry 3 (id {}): prev_hash does not match the previous \
+                 entry's hash",
+                c[3].draft.id
+            )
+        );
     }
 
     #[test]
@@ -471,22 +571,51 @@ mod tests {
         outer.insert("a".into(), json!(1));
         b.data = Value::Object(outer);
         assert_eq!(canonical_bytes(&a), canonical_bytes(&b));
+        // Array order is meaning, not presentation.
+        let c = draft(1).data(json!({"a": 1, "b": {"c": 2, "d": [ {"f": 1}, {"e": 2} ]}}));
+        assert_ne!(canonical_bytes(&a), canonical_bytes(&c));
     }
 
-    /// Pins the format: if this changes, every stored chain breaks.
+    #[test]
+    fn the_encoding_of_strings_and_numbers() {
+        let d = draft(1)
+            .notes(Some("say \"hi\"\\\n\tç\u{1}"))
+            .data(json!({"i": -3, "u": u64::MAX, "f": 1.5, "g": 1.0, "e": 1e21, "s": "é"}));
+        let text = String::from_utf8(canonical_bytes(&d)).unwrap();
+        assert!(text.contains(r#""say \"hi\"\\\n\tç\u0001""#), "{text}");
+        assert!(
+            text.ends_with(
+                r#"{"e":1000000000000000000000,"f":1.5,"g":1,"i":-3,"s":"é","u":18446744073709551615}]"#
+            ),
+            "{text}"
+        );
+        // The encoding is JSON: a reader can check a stored chain without this crate.
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back[9], json!("say \"hi\"\\\n\tç\u{1}"));
+    }
+
+    /// Pins the format: if this fails, the encoding or the hash changed, and every stored chain
+    /// would fail verification.
     #[test]
     fn known_answer() {
-        let d = draft(1);
+        let d = draft(1).notes(Some("left at the door"));
         let text = String::from_utf8(canonical_bytes(&d)).unwrap();
         assert_eq!(
             text,
-            r#"["00000000-0000-0000-0000-000000000001","2026-11-23T10:00:01.500000Z","00000000-0000-0000-0000-000000000007","order_status_changed","order","order-1","north","pending_verification","verified",null,{"a":{"y":2,"z":1},"b":1,"version":1}]"#
+            r#"["00000000-0000-0000-0000-000000000001","2026-11-23T10:00:01.500000Z","00000000-0000-0000-0000-000000000007","order_status_changed","order","order-1","north","pending_verification","verified","left at the door",{"a":{"y":2,"z":1},"b":1,"version":1}]"#
         );
+        // Computed once, independently: sha256(GENESIS_HASH + "\n" + text), lower-case hex.
         let e = seal(d, GENESIS_HASH);
-        let mut h = Sha256::new();
-        h.update(format!("{GENESIS_HASH}\n{text}").as_bytes());
-        assert_eq!(e.hash, hex::encode(h.finalize()));
-        assert_eq!(e.hash.len(), 64);
+        assert_eq!(e.prev_hash, GENESIS_HASH);
+        assert_eq!(
+            e.hash,
+            "6a7765da617216806d739568fa4f8a274ba0ae2b424566c0fe6f7d6b8c966c4a"
+        );
+        let next = seal(draft(2), &e.hash);
+        assert_eq!(
+            next.hash,
+            "fe01bc2ad5041d3e65c9454a4e99fdaba7e9015632f7d56f92fba76193a828b1"
+        );
     }
 
     #[test]
@@ -497,19 +626,47 @@ mod tests {
             !n.contains("254700000000") && !n.contains("INS123456789"),
             "{n}"
         );
+        assert_eq!(n, "call [phone] re policy [id]");
         assert_eq!(draft(1).notes(Some("  ")).notes, None);
+        assert_eq!(draft(1).notes(None).notes, None);
+    }
+
+    #[test]
+    fn an_entry_serializes_flat() {
+        let e = seal(draft(1), GENESIS_HASH);
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["action"], "order_status_changed");
+        assert_eq!(v["to_status"], "verified");
+        assert_eq!(v["prev_hash"], GENESIS_HASH);
+        let back: AuditEntry = serde_json::from_value(v).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(verify_chain([&back]), Ok(1));
     }
 
     #[test]
     fn names_round_trip() {
+        use AuditAction as A;
         for a in [
-            AuditAction::OrderCreated,
-            AuditAction::StockAdjusted,
-            AuditAction::TerritoryCreated,
+            A::OrderCreated,
+            A::OrderStatusChanged,
+            A::OrderCancelled,
+            A::ProductCreated,
+            A::ProductUpdated,
+            A::StockAdjusted,
+            A::PatientCreated,
+            A::UserCreated,
+            A::UserUpdated,
+            A::TerritoryCreated,
         ] {
-            assert_eq!(AuditAction::parse(a.as_str()), Ok(a));
+            assert_eq!(A::parse(a.as_str()), Ok(a));
+            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
         }
-        assert_eq!(EntityType::parse("patient"), Ok(EntityType::Patient));
-        assert!(EntityType::parse("spaceship").is_err());
+        use EntityType as E;
+        for e in [E::Order, E::Product, E::Patient, E::User, E::Territory] {
+            assert_eq!(E::parse(e.as_str()), Ok(e));
+            assert_eq!(serde_json::to_value(e).unwrap(), e.as_str());
+        }
+        assert!(E::parse("spaceship").is_err());
+        assert!(A::parse("Order_Created").is_err());
     }
 }
