@@ -271,4 +271,15 @@ mod tests {
         assert_eq!(md.lines().count(), 2 + TRANSITIONS.len());
         assert!(md.contains("| `verified` | `shipped` | staff, admin | consume |"));
     }
+
+    /// docs/WORKFLOW.md shows this very table.
+    #[test]
+    fn the_docs_show_the_table() {
+        let doc = include_str!("../../../../docs/WORKFLOW.md");
+        assert!(
+            doc.contains(&markdown_table()),
+            "docs/WORKFLOW.md is stale:\n{}",
+            markdown_table()
+        );
+    }
 }

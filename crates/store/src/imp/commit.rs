@@ -20,13 +20,12 @@ impl UnitOfWork for Db {
 
 fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
     let mut committed = Committed::default();
-    // Rows first: an order update that lost a race fails here, before any stock moves.
+    // Rows first: an order update that lost a race fails here, before anything else is done.
     for write in std::mem::take(&mut change.writes) {
         if let Some(id) = apply_write(conn, write)? {
             committed.product_id = Some(id);
         }
     }
-    apply_stock(conn, &change.stock)?;
     if let Some(rec) = &change.idempotency {
         use schema::idempotency_keys::dsl as k;
         diesel::insert_into(k::idempotency_keys)
@@ -44,6 +43,9 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
         let rows: Vec<_> = change.notifications.iter().map(NotificationRow::of).collect();
         diesel::insert_into(n::notifications).values(rows).execute(conn)?;
     }
+    // Stock last but for the chain: product rows stay locked only for the rest of the
+    // transaction, which concurrent orders for the same products wait on.
+    apply_stock(conn, &change.stock)?;
     if !change.audit.is_empty() || !change.events.is_empty() {
         if let Some(id) = committed.product_id {
             for d in change.audit.iter_mut().filter(|d| d.action == AuditAction::ProductCreated) {

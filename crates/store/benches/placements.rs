@@ -1,0 +1,85 @@
+//! `make bench`, store part: placements per second (a 3-line order, the whole transaction:
+//! conditional stock updates, order, lines, audit, outbox, events) on SQLite and PostgreSQL with
+//! 1 and 8 concurrent clients, beside a baseline measured in the same run on the same database:
+//! single-row insert transactions through the same write path (a token revocation).
+//!
+//! PostgreSQL runs when `ORDO_TEST_PG_URL` is set. `ORDO_BENCH_SECS` sets each measurement's
+//! length (default 3).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+// The contract suite's fixtures, shared rather than copied; the bench uses only part of them.
+#[allow(dead_code)]
+#[path = "../tests/contract/fixtures.rs"]
+mod fixtures;
+#[allow(dead_code)]
+#[path = "../tests/contract/harness.rs"]
+mod harness;
+
+use harness::TestDb;
+use ordo_domain::ports::Clock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+fn secs() -> Duration {
+    Duration::from_secs(
+        std::env::var("ORDO_BENCH_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3),
+    )
+}
+
+/// Runs `op` from `clients` threads for the measurement time; returns operations per second.
+fn rate(clients: usize, op: impl Fn(u64) + Sync) -> f64 {
+    let done = AtomicU64::new(0);
+    let deadline = Instant::now() + secs();
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..clients {
+            s.spawn(|| {
+                while Instant::now() < deadline {
+                    let n = done.fetch_add(1, Ordering::Relaxed);
+                    op(n);
+                }
+            });
+        }
+    });
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+fn measure(name: &str, db: &TestDb) {
+    let w = fixtures::world(db, &[1_000_000_000, 1_000_000_000, 1_000_000_000]);
+    let lines: Vec<_> = w.products.iter().map(|p| (*p, 1)).collect();
+    let request = w.request(&lines);
+    let revoked = db.store.ports().revoked;
+    let until = harness::SystemClock.now().plus_seconds(3600);
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    for clients in [1, 8] {
+        let baseline = rate(clients, |n| {
+            revoked
+                .revoke(&format!("{run}-{clients}-{n}"), until)
+                .unwrap()
+        });
+        let placements = rate(clients, |_| {
+            w.ordo.place_order(&w.staff, request.clone()).unwrap();
+        });
+        println!(
+            "| {name} | {clients} | {placements:.0} | {baseline:.0} | {:.2} |",
+            placements / baseline
+        );
+    }
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    println!("| backend | clients | placements/s | single-row inserts/s (baseline) | ratio |");
+    println!("|---|---|---|---|---|");
+    measure("SQLite", &harness::sqlite());
+    match harness::postgres() {
+        Some(db) => measure("PostgreSQL", &db),
+        None => eprintln!("ORDO_TEST_PG_URL not set: PostgreSQL not measured"),
+    }
+}
