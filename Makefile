@@ -1,38 +1,48 @@
-# How to work on ordo: the same commands in the README, in CI and in your head.
+# How to work on ordo: the same commands in the README, in CI (.ci/run) and in your head.
+# `make help` lists them.
 
 CARGO ?= cargo
+# cargo-nextest runs the test binaries in parallel; without it, plain `cargo test` does the job.
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: run test lint fmt check-purity bench doc
+.DEFAULT_GOAL := help
+.PHONY: help run test lint fmt check-purity bench doc
+
+## List the targets.
+help:
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-z-]+:/{if(doc){split($$0,t,":"); printf "  make %-13s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
 
 ## Build and start the server on ./data/ordo.db with demo data (http://127.0.0.1:8080).
 run:
 	$(CARGO) run --release -p ordo-app --bin ordo -- serve --demo
 
-## Every test: unit, contract (SQLite always; PostgreSQL when ORDO_TEST_PG_URL is set), black-box.
+## Every test: unit, property, contract (SQLite always; PostgreSQL when ORDO_TEST_PG_URL is set), black-box.
 test:
-	$(CARGO) test --workspace --doc --quiet
 ifeq ($(NEXTEST),yes)
 	$(CARGO) nextest run --workspace --no-fail-fast
+	$(CARGO) test --workspace --doc
 else
+	@echo "cargo-nextest not found: using cargo test (doc tests included)"
 	$(CARGO) test --workspace --no-fail-fast
 endif
 
-## Formatting, clippy with warnings as errors, and the dependency rule.
+## Formatting check, the dependency rule, and clippy with warnings as errors.
 lint: check-purity
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+## Format every crate in place.
 fmt:
 	$(CARGO) fmt --all
 
+## ordo-domain stays pure (no I/O, async, web or database crate); no adapter depends on another.
 check-purity:
-	./scripts/check-purity.sh
+	bash scripts/check-purity.sh
 
 ## Benchmarks; figures and method in docs/PERFORMANCE.md.
 bench:
 	$(CARGO) bench --workspace
 
-## The domain's API documentation, warnings as errors.
+## The domain's API documentation (target/doc/ordo_domain), warnings as errors.
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p ordo-domain --no-deps

@@ -1,9 +1,18 @@
 //! `ordo`: the binary. Reads configuration, wires the adapters to the domain, and runs the
 //! command asked for. Thin on purpose: every rule lives in `ordo-domain`.
 
+mod config;
+mod system;
+mod wiring;
+
 use clap::{Parser, Subcommand};
+use config::Config;
+use ordo_domain::people::{NewUser, RawUser};
+use ordo_http::AppState;
 use ordo_store::{DatabaseUrl, Store, StoreOptions};
+use std::io::Read;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -17,7 +26,8 @@ struct Cli {
         long,
         env = "ORDO_DATABASE_URL",
         default_value = "sqlite://./data/ordo.db",
-        global = true
+        global = true,
+        hide_env_values = true
     )]
     database_url: String,
     #[command(subcommand)]
@@ -28,12 +38,17 @@ struct Cli {
 enum Command {
     /// Run migrations, then serve the API.
     Serve {
-        /// Load the demo data set into an empty database.
+        /// Load the demo data set into an empty database (arrives with issue 5).
         #[arg(long)]
         demo: bool,
     },
     /// Run pending migrations and exit.
     Migrate,
+    /// User administration.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Audit log commands.
     Audit {
         #[command(subcommand)]
@@ -42,12 +57,37 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, staff or customer.
+        #[arg(long)]
+        role: String,
+        /// A territory the user works in (repeatable).
+        #[arg(long = "territory")]
+        territories: Vec<String>,
+        /// A customer's patient.
+        #[arg(long)]
+        patient_id: Option<String>,
+        /// Read the password from standard input (one trailing newline is stripped).
+        #[arg(long, conflicts_with = "password")]
+        password_stdin: bool,
+        /// The password (visible in the process list: prefer --password-stdin).
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Check the audit log's hash chain; exit non-zero on a break.
+    /// Check the audit log's hash chain; exit 3 and name the first broken link on a break.
     Verify,
 }
 
 fn main() -> ExitCode {
+    init_logging();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -55,6 +95,20 @@ fn main() -> ExitCode {
             eprintln!("ordo: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Structured logs: `ORDO_LOG` filters (default `info`), `ORDO_LOG_FORMAT=json` for JSON.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ORDO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("ORDO_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
     }
 }
 
@@ -84,10 +138,76 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             }
         }
-        Command::Serve { .. } => Err(
-            "the HTTP server arrives with issue 4 (the HTTP edge); `ordo migrate` and \
-             `ordo audit verify` work today"
-                .into(),
-        ),
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    role,
+                    territories,
+                    patient_id,
+                    password_stdin,
+                    password,
+                },
+        } => {
+            let password = match (password_stdin, password) {
+                (true, _) => {
+                    let mut s = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut s)
+                        .map_err(|e| e.to_string())?;
+                    s.strip_suffix('\n')
+                        .map(|s| s.strip_suffix('\r').unwrap_or(s).to_owned())
+                        .unwrap_or(s)
+                }
+                (false, Some(p)) => p,
+                (false, None) => return Err("give --password-stdin or --password".into()),
+            };
+            let config = Config::from_env(url)?;
+            let (_, ordo) = wiring::build(&config)?;
+            let new = NewUser::parse(RawUser {
+                email: Some(email),
+                password: Some(password),
+                role: Some(role),
+                territories: Some(territories),
+                patient_id,
+                phone: None,
+            })
+            .map_err(|e| e.to_string())?;
+            let user = ordo.create_user(None, new).map_err(|e| e.to_string())?;
+            println!("created {} user {}", user.role, user.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { demo } => serve(url, demo),
     }
+}
+
+fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
+    let config = Config::from_env(url)?;
+    let (store, ordo) = wiring::build(&config)?;
+    if demo {
+        tracing::warn!(
+            "--demo: the demo data set arrives with issue 5; create a user with `ordo user add`"
+        );
+    }
+    let probe_url = config.database.clone();
+    let ready: ordo_http::ReadinessProbe = Arc::new(move || {
+        store.ping().map_err(|e| e.to_string())?;
+        match ordo_store::migrations_pending(&probe_url) {
+            Ok(false) => Ok(()),
+            Ok(true) => Err("migrations pending".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    let listener = std::net::TcpListener::bind(&config.bind)
+        .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, database = config.database.kind(), "ordo listening");
+    println!("ordo listening on http://{addr}");
+    actix_web::rt::System::new()
+        .block_on(async move {
+            let server = ordo_http::server(AppState { ordo, ready }, listener)?;
+            server.await
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
 }

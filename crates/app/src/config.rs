@@ -1,0 +1,74 @@
+//! Configuration from the environment, parsed once into a typed value at start. Errors name the
+//! variable; the JWT secret is never printed.
+
+use ordo_auth::JwtSecret;
+use ordo_store::DatabaseUrl;
+use std::path::{Path, PathBuf};
+
+/// Everything `ordo serve` needs to know.
+#[derive(Debug)]
+pub struct Config {
+    pub database: DatabaseUrl,
+    pub bind: String,
+    pub jwt_secret: JwtSecret,
+    pub token_ttl_secs: i64,
+    pub pool_size: u32,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name} must be a positive number")),
+    }
+}
+
+/// Where generated files live: beside the SQLite database, or `./data` for PostgreSQL.
+pub fn data_dir(db: &DatabaseUrl) -> PathBuf {
+    match db {
+        DatabaseUrl::Sqlite(path) => path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+        DatabaseUrl::Postgres(_) => PathBuf::from("./data"),
+    }
+}
+
+/// The JWT secret: `ORDO_JWT_SECRET` when set (at least 32 bytes), else, for development, one
+/// generated once and kept in the data directory, with a warning.
+fn jwt_secret(db: &DatabaseUrl) -> Result<JwtSecret, String> {
+    if let Some(s) = var("ORDO_JWT_SECRET") {
+        return JwtSecret::new(s.into_bytes()).map_err(|e| e.to_string());
+    }
+    let dir = data_dir(db);
+    let path = dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read(&path) {
+        return JwtSecret::new(existing).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    let fresh: Vec<u8> = (0..2)
+        .flat_map(|_| uuid::Uuid::new_v4().simple().to_string().into_bytes())
+        .collect();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::write(&path, &fresh).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    tracing::warn!(path = %path.display(), "ORDO_JWT_SECRET is not set: using a generated development secret");
+    JwtSecret::new(fresh).map_err(|e| e.to_string())
+}
+
+impl Config {
+    /// Reads the environment.
+    pub fn from_env(database: DatabaseUrl) -> Result<Self, String> {
+        Ok(Self {
+            jwt_secret: jwt_secret(&database)?,
+            database,
+            bind: var("ORDO_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            token_ttl_secs: number("ORDO_TOKEN_TTL_SECS", 3600)?,
+            pool_size: number("ORDO_DB_POOL_SIZE", 8)?,
+        })
+    }
+}

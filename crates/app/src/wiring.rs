@@ -1,0 +1,49 @@
+//! Wiring: the adapters plugged into the domain's ports.
+
+use crate::config::Config;
+use crate::system::{RandomIds, SystemClock};
+use ordo_auth::{Argon2idHasher, JwtCodec};
+use ordo_domain::usecases::{Ordo, Ports, Settings};
+use ordo_store::{Store, StoreOptions};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Issuer and audience of ordo's tokens.
+pub const ISSUER: &str = "ordo";
+/// The audience: the API.
+pub const AUDIENCE: &str = "ordo-api";
+
+/// Opens the store (running migrations) and builds the use cases over it.
+pub fn build(config: &Config) -> Result<(Store, Ordo), String> {
+    let store = Store::open(
+        &config.database,
+        StoreOptions {
+            pool_size: config.pool_size,
+            timeout: Duration::from_secs(5),
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let p = store.ports();
+    let ports = Ports {
+        orders: p.orders,
+        products: p.products,
+        patients: p.patients,
+        users: p.users,
+        territories: p.territories,
+        audit: p.audit,
+        events: p.events,
+        notifications: p.notifications,
+        idempotency: p.idempotency,
+        revoked: p.revoked,
+        uow: p.uow,
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(RandomIds),
+        hasher: Arc::new(Argon2idHasher::owasp()),
+        tokens: Arc::new(JwtCodec::new(&config.jwt_secret, ISSUER, AUDIENCE)),
+    };
+    let settings = Settings {
+        token_ttl_secs: config.token_ttl_secs,
+        ..Settings::default()
+    };
+    Ok((store, Ordo::new(ports, settings)))
+}

@@ -1,0 +1,89 @@
+//! Log-in, `me`, log-out and revocation, through the real binary.
+
+use crate::server::{PASSWORD, Server, agent, error_code, send};
+
+#[test]
+fn log_in_see_yourself_log_out_and_the_token_dies() {
+    let s = Server::start();
+    let (status, body) = s.login("ADMIN@example.com", PASSWORD);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["token_type"], "Bearer");
+    assert_eq!(body["data"]["expires_in"], 3600);
+    assert_eq!(body["data"]["user"]["role"], "admin");
+    let token = body["data"]["access_token"].as_str().unwrap().to_owned();
+    let bearer = format!("Bearer {token}");
+
+    let (status, me) = send(
+        agent()
+            .get(&s.url("/api/v1/auth/me"))
+            .header("Authorization", &bearer)
+            .call(),
+    );
+    assert_eq!(
+        (status, me["data"]["email"].as_str()),
+        (200, Some("admin@example.com"))
+    );
+    assert!(
+        me["data"].get("password_hash").is_none(),
+        "no hash in answers"
+    );
+
+    let (status, out) = send(
+        agent()
+            .post(&s.url("/api/v1/auth/logout"))
+            .header("Authorization", &bearer)
+            .send_empty(),
+    );
+    assert_eq!(
+        (status, &out["data"]["revoked"]),
+        (200, &serde_json::json!(true))
+    );
+    let (status, body) = send(
+        agent()
+            .get(&s.url("/api/v1/auth/me"))
+            .header("Authorization", &bearer)
+            .call(),
+    );
+    assert_eq!((status, error_code(&body)), (401, "UNAUTHENTICATED"));
+}
+
+#[test]
+fn wrong_password_and_unknown_account_look_the_same() {
+    let s = Server::start();
+    let (a, wrong) = s.login("admin@example.com", "not the password");
+    let (b, unknown) = s.login("nobody@example.com", PASSWORD);
+    assert_eq!((a, b), (401, 401));
+    assert_eq!(wrong, unknown);
+}
+
+#[test]
+fn bad_tokens_are_401_in_the_error_shape() {
+    let s = Server::start();
+    let good = s.admin_token();
+    let (head, rest) = good.split_once('.').unwrap();
+    let (_, sig) = rest.split_once('.').unwrap();
+    let none_alg = format!(
+        "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{}.",
+        rest.split('.').next().unwrap()
+    );
+    let tampered = format!("{head}.eyJzdWIiOiJ4In0.{sig}");
+    let cases: Vec<(&str, Option<String>)> = vec![
+        ("missing", None),
+        ("not bearer", Some(format!("Basic {good}"))),
+        ("malformed", Some("Bearer abc".into())),
+        ("alg none", Some(format!("Bearer {none_alg}"))),
+        ("tampered", Some(format!("Bearer {tampered}"))),
+    ];
+    for (name, header) in cases {
+        let mut req = agent().get(&s.url("/api/v1/auth/me"));
+        if let Some(h) = &header {
+            req = req.header("Authorization", h);
+        }
+        let (status, body) = send(req.call());
+        assert_eq!(
+            (status, error_code(&body)),
+            (401, "UNAUTHENTICATED"),
+            "{name}"
+        );
+    }
+}

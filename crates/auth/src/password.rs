@@ -1,0 +1,97 @@
+//! argon2id password hashes in PHC string form.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{
+    PasswordHash as Phc, PasswordHasher as _, PasswordVerifier as _, SaltString,
+};
+use argon2::{Algorithm, Argon2, Params, Version};
+use ordo_domain::people::{Password, PasswordHash};
+use ordo_domain::ports::PasswordHasher;
+
+/// argon2id with OWASP's recommended parameters.
+#[derive(Debug, Clone)]
+pub struct Argon2idHasher {
+    argon: Argon2<'static>,
+    /// A hash of nothing in particular, verified against when a log-in names no account, so that
+    /// an unknown e-mail costs as much time as a wrong password.
+    decoy: String,
+}
+
+impl Argon2idHasher {
+    /// OWASP (2023): m = 19 MiB, t = 2, p = 1.
+    pub fn owasp() -> Self {
+        Self::with_params(19 * 1024, 2, 1)
+    }
+
+    /// Custom cost (tests use a cheap one; production uses [`Argon2idHasher::owasp`]).
+    pub fn with_params(memory_kib: u32, passes: u32, lanes: u32) -> Self {
+        let params =
+            Params::new(memory_kib, passes, lanes, None).unwrap_or_else(|_| Params::default());
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let salt = SaltString::generate(&mut OsRng);
+        let decoy = argon
+            .hash_password(b"decoy password for unknown accounts", &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        Self { argon, decoy }
+    }
+}
+
+impl PasswordHasher for Argon2idHasher {
+    fn hash(&self, password: &Password) -> Result<PasswordHash, String> {
+        let salt = SaltString::generate(&mut OsRng);
+        self.argon
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|h| PasswordHash::new(h.to_string()))
+            .map_err(|e| format!("password hashing failed: {e}"))
+    }
+
+    fn verify(&self, password: &Password, hash: &PasswordHash) -> bool {
+        Phc::new(hash.as_str())
+            .map(|phc| {
+                self.argon
+                    .verify_password(password.expose().as_bytes(), &phc)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    }
+
+    fn waste_time(&self, password: &Password) {
+        if let Ok(phc) = Phc::new(&self.decoy) {
+            let _ = self
+                .argon
+                .verify_password(password.expose().as_bytes(), &phc);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_are_salted() {
+        let h = Argon2idHasher::with_params(1024, 1, 1);
+        let pw = Password::parse("correct horse battery").unwrap();
+        let a = h.hash(&pw).unwrap();
+        let b = h.hash(&pw).unwrap();
+        assert_ne!(a.as_str(), b.as_str(), "salted");
+        assert!(a.as_str().starts_with("$argon2id$v=19$"));
+        assert!(h.verify(&pw, &a));
+        assert!(!h.verify(&Password::parse("wrong horse battery").unwrap(), &a));
+        assert!(!h.verify(&pw, &PasswordHash::new("not a phc string".into())));
+    }
+
+    #[test]
+    fn owasp_parameters_are_in_the_hash() {
+        let h = Argon2idHasher::owasp();
+        let hash = h
+            .hash(&Password::parse("correct horse battery").unwrap())
+            .unwrap();
+        assert!(
+            hash.as_str().contains("m=19456,t=2,p=1"),
+            "{}",
+            hash.as_str()
+        );
+    }
+}

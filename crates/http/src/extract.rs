@@ -1,0 +1,70 @@
+//! Extractors: the authenticated caller, and JSON bodies whose errors take the API's shape.
+
+use crate::error::ApiError;
+use crate::{AppState, blocking};
+use actix_web::dev::Payload;
+use actix_web::error::JsonPayloadError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+use ordo_domain::usecases::Session;
+use std::future::Future;
+use std::pin::Pin;
+
+/// The authenticated caller of a request: a bearer token checked fully (signature, algorithm,
+/// expiry, issuer, audience, revocation, and a user who is still active).
+#[derive(Debug, Clone)]
+pub struct Caller(pub Session);
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let (Some(token), Some(state)) = (token, state) else {
+                return Err(ApiError::unauthenticated());
+            };
+            let session = blocking(move || state.ordo.authenticate(&token)).await?;
+            Ok(Caller(session))
+        })
+    }
+}
+
+/// JSON bodies: limited to 64 KiB, `application/json` only, and every failure in the error shape.
+pub(crate) fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(crate::BODY_LIMIT)
+        .content_type_required(true)
+        .error_handler(|err, _req| json_error(err).into())
+}
+
+fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "the body must be application/json",
+        ),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                "the body is over 64 KiB",
+            )
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::field("body", &e.to_string()),
+        other => ApiError::field("body", &other.to_string()),
+    }
+}
