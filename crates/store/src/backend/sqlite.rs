@@ -62,8 +62,7 @@ fn pool(path: &str, size: u32, timeout: Duration) -> StoreResult<Pool<Connection
 
 /// Puts the database in WAL mode; persistent, so done once when opening.
 pub(crate) fn enable_wal(conn: &mut Conn) -> QueryResult<()> {
-    // A larger checkpoint interval: fewer fsyncs of the main file under a steady write load.
-    conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 4000;")
+    conn.batch_execute("PRAGMA journal_mode = WAL;")
 }
 
 impl Db {
