@@ -1,5 +1,6 @@
 //! Use cases over mock ports.
 
+mod audit_once;
 mod orders;
 mod transitions;
 
