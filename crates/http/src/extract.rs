@@ -42,6 +42,17 @@ impl FromRequest for Caller {
     }
 }
 
+/// Query strings: every failure in the error shape, naming the parameter when serde can.
+pub(crate) fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err, _req| ApiError::field("query", &err.to_string()).into())
+}
+
+/// Path segments: a malformed segment means no such resource.
+pub(crate) fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_err, _req| ApiError::no_route().into())
+}
+
 /// JSON bodies: limited to 64 KiB, `application/json` only, and every failure in the error shape.
 pub(crate) fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()

@@ -49,6 +49,8 @@ where
 /// Mounts every route and the error handlers on an app.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(extract::json_config())
+        .app_data(extract::query_config())
+        .app_data(extract::path_config())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .configure(routes::configure);
 }

@@ -7,3 +7,4 @@ mod server;
 
 mod auth;
 mod edge;
+mod people;

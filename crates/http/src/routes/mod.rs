@@ -2,15 +2,71 @@
 
 mod auth;
 mod ops;
+mod people;
 
 use crate::error::ApiError;
 use actix_web::{HttpResponse, web};
-use serde::Serialize;
+use ordo_domain::order::query::Page;
+use ordo_domain::ports::Listing;
+use ordo_domain::validation::FieldErrors;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// `{"status":"success","data":…}`.
 pub(crate) fn success<T: Serialize>(status: actix_web::http::StatusCode, data: &T) -> HttpResponse {
     HttpResponse::build(status).json(json!({ "status": "success", "data": data }))
+}
+
+/// `{"status":"success","data":[…],"meta":{"total":N,"limit":L,"offset":O}}`.
+pub(crate) fn list_response<T: Serialize>(
+    rows: &[T],
+    total: u64,
+    limit: u64,
+    offset: u64,
+) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "status": "success",
+        "data": rows,
+        "meta": { "total": total, "limit": limit, "offset": offset },
+    }))
+}
+
+/// A page of a listing, answered with its `meta`.
+pub(crate) struct Listed<T>(pub Listing<T>, pub Page);
+
+impl<T: Serialize> From<Listed<T>> for HttpResponse {
+    fn from(Listed(listing, page): Listed<T>) -> Self {
+        list_response(
+            &listing.rows,
+            listing.total,
+            u64::from(page.limit()),
+            page.offset(),
+        )
+    }
+}
+
+/// Paging parameters: `limit`, and `offset` or its alias `skip`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageQuery {
+    limit: Option<String>,
+    offset: Option<String>,
+    skip: Option<String>,
+}
+
+impl PageQuery {
+    pub(crate) fn page(self) -> Result<Page, ApiError> {
+        let mut e = FieldErrors::new();
+        let page = Page::parse(
+            self.limit.as_deref(),
+            self.offset.as_deref().or(self.skip.as_deref()),
+            &mut e,
+        );
+        match page {
+            Some(p) if e.is_empty() => Ok(p),
+            _ => Err(ordo_domain::Error::Validation(e).into()),
+        }
+    }
 }
 
 async fn wrong_method() -> Result<HttpResponse, ApiError> {
@@ -27,7 +83,11 @@ pub(crate) fn resource(
 }
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    for r in ops::resources().into_iter().chain(auth::resources()) {
+    for r in ops::resources()
+        .into_iter()
+        .chain(auth::resources())
+        .chain(people::resources())
+    {
         cfg.service(r);
     }
 }
