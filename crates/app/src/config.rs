@@ -13,6 +13,10 @@ pub struct Config {
     pub jwt_secret: JwtSecret,
     pub token_ttl_secs: i64,
     pub pool_size: u32,
+    /// Failed log-ins per account in 15 minutes before `RATE_LIMITED` (SPEC: 5).
+    pub login_failures_per_account: u32,
+    /// Failed log-ins per client address in a minute before `RATE_LIMITED` (SPEC: 20).
+    pub login_failures_per_address: u32,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -69,6 +73,8 @@ impl Config {
             bind: var("ORDO_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             token_ttl_secs: number("ORDO_TOKEN_TTL_SECS", 3600)?,
             pool_size: number("ORDO_DB_POOL_SIZE", 8)?,
+            login_failures_per_account: number("ORDO_LOGIN_FAILURES_PER_ACCOUNT", 5)?,
+            login_failures_per_address: number("ORDO_LOGIN_FAILURES_PER_ADDRESS", 20)?,
         })
     }
 }

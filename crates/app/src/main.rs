@@ -198,6 +198,10 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
             Err(e) => Err(e.to_string()),
         }
     });
+    let login_throttle = ordo_http::LoginThrottle::new(
+        config.login_failures_per_account,
+        config.login_failures_per_address,
+    );
     let listener = std::net::TcpListener::bind(&config.bind)
         .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -205,7 +209,12 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
     println!("ordo listening on http://{addr}");
     actix_web::rt::System::new()
         .block_on(async move {
-            let server = ordo_http::server(AppState { ordo, ready }, listener)?;
+            let state = AppState {
+                ordo,
+                ready,
+                login_throttle: Arc::new(login_throttle),
+            };
+            let server = ordo_http::server(state, listener)?;
             server.await
         })
         .map_err(|e| e.to_string())?;

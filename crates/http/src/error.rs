@@ -17,6 +17,7 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     details: Map<String, Value>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -27,7 +28,21 @@ impl ApiError {
             code,
             message: message.into(),
             details: Map::new(),
+            retry_after: None,
         }
+    }
+
+    /// `RATE_LIMITED`, with the seconds to wait in `Retry-After`.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let secs = retry_after_secs.max(1);
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMITED",
+            "too many requests; retry later",
+        )
+        .with("retry_after", json!(secs));
+        e.retry_after = Some(secs);
+        e
     }
 
     /// Adds a detail.
@@ -115,6 +130,9 @@ impl ResponseError for ApiError {
         let mut res = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         res.json(body)
     }

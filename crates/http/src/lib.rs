@@ -6,8 +6,12 @@
 
 pub mod error;
 mod extract;
+mod panics;
 mod request_id;
 mod routes;
+mod throttle;
+
+pub use throttle::LoginThrottle;
 
 pub use extract::Caller;
 
@@ -32,6 +36,8 @@ pub struct AppState {
     pub ordo: Ordo,
     /// The readiness check behind `/ready`.
     pub ready: ReadinessProbe,
+    /// Failed log-ins per account and address.
+    pub login_throttle: Arc<LoginThrottle>,
 }
 
 /// Runs a use case on actix's blocking pool: Diesel and argon2 never block the executor.
@@ -61,6 +67,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(actix_web::middleware::from_fn(panics::middleware))
             .wrap(actix_web::middleware::from_fn(request_id::middleware))
             .configure(configure)
             .default_service(web::to(|| async {

@@ -8,3 +8,4 @@ mod server;
 mod auth;
 mod edge;
 mod people;
+mod throttling;

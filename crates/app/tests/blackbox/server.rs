@@ -38,6 +38,11 @@ fn ordo(dir: &std::path::Path) -> Command {
 impl Server {
     /// A server with one admin, `admin@example.com`.
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// The same, with extra environment variables for `ordo serve`.
+    pub fn start_with(env: &[(&str, &str)]) -> Self {
         let dir = std::env::temp_dir()
             .join(format!("ordo-blackbox-{}", std::process::id()))
             .join(format!(
@@ -64,6 +69,7 @@ impl Server {
             .unwrap();
         assert!(status.success(), "ordo user add failed");
         let mut child = ordo(&dir)
+            .envs(env.iter().copied())
             .arg("serve")
             .stdout(Stdio::piped())
             .spawn()

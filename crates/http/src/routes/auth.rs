@@ -4,7 +4,7 @@ use super::{resource, success};
 use crate::error::ApiError;
 use crate::{AppState, Caller, blocking};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -16,12 +16,33 @@ struct Login {
 }
 
 async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<Login>,
 ) -> Result<HttpResponse, ApiError> {
     let Login { email, password } = body.into_inner();
+    let account = email.trim().to_lowercase();
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let throttle = state.login_throttle.clone();
+    if let Some(secs) = throttle.retry_after(&account, &address) {
+        return Err(ApiError::rate_limited(secs));
+    }
     let ordo = state.ordo.clone();
-    let out = blocking(move || ordo.login(&email, &password)).await?;
+    let out = match blocking(move || ordo.login(&email, &password)).await {
+        Ok(out) => {
+            throttle.succeeded(&account);
+            out
+        }
+        Err(e) => {
+            if e.code() == "UNAUTHENTICATED" {
+                throttle.failed(&account, &address);
+            }
+            return Err(e);
+        }
+    };
     Ok(success(
         StatusCode::OK,
         &json!({

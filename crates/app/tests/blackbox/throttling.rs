@@ -1,0 +1,37 @@
+//! Log-in throttling: 429 with `Retry-After` before argon2 runs, per account and per address.
+
+use crate::server::{PASSWORD, Server, error_code};
+
+#[test]
+fn five_failures_lock_the_account_even_for_the_right_password() {
+    let s = Server::start();
+    for _ in 0..5 {
+        assert_eq!(s.login("admin@example.com", "wrong password").0, 401);
+    }
+    let (status, body) = s.login("Admin@Example.com", PASSWORD);
+    assert_eq!((status, error_code(&body)), (429, "RATE_LIMITED"));
+    let wait = body["error"]["details"]["retry_after"].as_u64().unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+}
+
+#[test]
+fn an_address_is_limited_across_accounts_with_retry_after() {
+    let s = Server::start_with(&[("ORDO_LOGIN_FAILURES_PER_ADDRESS", "3")]);
+    for i in 0..3 {
+        assert_eq!(s.login(&format!("nobody{i}@example.com"), "x").0, 401);
+    }
+    let res = crate::server::agent()
+        .post(&s.url("/api/v1/auth/login"))
+        .send_json(serde_json::json!({"email": "admin@example.com", "password": PASSWORD}))
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 429);
+    let retry: u64 = res
+        .headers()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+}

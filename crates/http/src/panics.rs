@@ -1,0 +1,52 @@
+//! A panic in a handler answers `INTERNAL_ERROR` in the error shape instead of dropping the
+//! connection; the panic itself goes to the log.
+
+use crate::error::ApiError;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
+
+pub(crate) async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    match AssertUnwindSafe(next.call(req)).catch_unwind().await {
+        Ok(res) => res,
+        // An error here is rendered by actix through `ApiError::error_response`: the shape holds.
+        Err(_) => Err(ApiError::internal(&"a handler panicked").into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{App, HttpResponse, test, web};
+
+    #[actix_web::test]
+    async fn a_panicking_handler_answers_500_in_the_error_shape() {
+        let app = test::init_service(
+            App::new()
+                .wrap(actix_web::middleware::from_fn(super::middleware))
+                .route(
+                    "/boom",
+                    web::get().to(|| async { panic!("boom") as HttpResponse }),
+                ),
+        )
+        .await;
+        // The server renders a middleware's error through its `error_response`, as done here.
+        let err = test::try_call_service(&app, test::TestRequest::get().uri("/boom").to_request())
+            .await
+            .err()
+            .expect("the panic becomes an error");
+        let res = err.error_response();
+        assert_eq!(res.status().as_u16(), 500);
+        let bytes = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"]["code"], "INTERNAL_ERROR");
+        assert_eq!(
+            body["error"]["message"], "internal error",
+            "no internals in the message"
+        );
+    }
+}
