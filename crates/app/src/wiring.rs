@@ -4,7 +4,7 @@ use crate::config::Config;
 use crate::system::{RandomIds, SystemClock};
 use ordo_auth::{Argon2idHasher, JwtCodec};
 use ordo_domain::usecases::{Ordo, Ports, Settings};
-use ordo_store::{Store, StoreOptions};
+use ordo_store::{CachedRevocations, Store, StoreOptions};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +12,9 @@ use std::time::Duration;
 pub const ISSUER: &str = "ordo";
 /// The audience: the API.
 pub const AUDIENCE: &str = "ordo-api";
+
+/// The longest a log-out on another instance takes to reach this one.
+pub const REVOCATION_STALENESS: Duration = Duration::from_secs(2);
 
 /// Opens the store (running migrations) and builds the use cases over it.
 pub fn build(config: &Config) -> Result<(Store, Ordo), String> {
@@ -34,7 +37,9 @@ pub fn build(config: &Config) -> Result<(Store, Ordo), String> {
         events: p.events,
         notifications: p.notifications,
         idempotency: p.idempotency,
-        revoked: p.revoked,
+        // Logged-out tokens are checked in memory; other instances' log-outs arrive within
+        // REVOCATION_STALENESS (docs/OPERATIONS.md).
+        revoked: Arc::new(CachedRevocations::new(p.revoked, REVOCATION_STALENESS)),
         uow: p.uow,
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),

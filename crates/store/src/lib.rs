@@ -9,10 +9,12 @@
 
 mod backend;
 mod error;
+mod revocations;
 mod schema;
 mod types;
 
 pub use backend::{pg, sqlite};
+pub use revocations::CachedRevocations;
 
 use diesel::Connection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};

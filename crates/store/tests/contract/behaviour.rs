@@ -320,3 +320,45 @@ fn notifications_reach_the_outbox_and_inbox(db: &TestDb) {
         (NotificationStatus::Pending, 0)
     );
 }
+
+mod revocation_cache {
+    use crate::harness;
+    use ordo_domain::ports::{Clock, RevokedTokens};
+    use ordo_store::CachedRevocations;
+    use std::time::Duration;
+
+    /// Two instances on one database: a log-out on one is seen by the other within the bound,
+    /// and by the instance itself at once.
+    fn seen_across_instances(db: &harness::TestDb) {
+        let until = harness::SystemClock.now().plus_seconds(600);
+        let a = CachedRevocations::new(db.store.ports().revoked, Duration::from_millis(200));
+        let b = CachedRevocations::new(db.store.ports().revoked, Duration::from_millis(200));
+        assert!(!b.is_revoked("t1").unwrap());
+        a.revoke("t1", until).unwrap();
+        assert!(
+            a.is_revoked("t1").unwrap(),
+            "at once on the instance that revoked it"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(
+            b.is_revoked("t1").unwrap(),
+            "within the staleness bound elsewhere"
+        );
+        let expired = harness::SystemClock.now().plus_seconds(-1);
+        a.revoke("old", expired).unwrap();
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(!b.is_revoked("old").unwrap(), "expired tokens are not kept");
+    }
+
+    #[test]
+    fn on_sqlite() {
+        seen_across_instances(&harness::sqlite());
+    }
+
+    #[test]
+    fn on_postgres() {
+        if let Some(db) = harness::postgres() {
+            seen_across_instances(&db);
+        }
+    }
+}
