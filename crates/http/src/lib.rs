@@ -6,6 +6,7 @@
 
 pub mod error;
 mod extract;
+pub mod metrics;
 mod panics;
 mod request_id;
 mod routes;
@@ -63,11 +64,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The server, listening on `listener` until it is stopped.
 pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
+    metrics::install();
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .wrap(actix_web::middleware::from_fn(panics::middleware))
+            .wrap(actix_web::middleware::from_fn(metrics::middleware))
             .wrap(actix_web::middleware::from_fn(request_id::middleware))
             .configure(configure)
             .default_service(web::to(|| async {

@@ -78,3 +78,23 @@ fn trailing_slashes_request_ids_health_and_readiness() {
         (200, &serde_json::json!(true))
     );
 }
+
+#[test]
+fn metrics_count_requests_by_route_pattern() {
+    let s = Server::start();
+    let admin = s.admin_token();
+    let _ = agent()
+        .get(&s.url("/api/v1/users/00000000-0000-0000-0000-000000000001"))
+        .header("Authorization", &format!("Bearer {admin}"))
+        .call();
+    let mut res = agent().get(&s.url("/metrics")).call().unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let text = res.body_mut().read_to_string().unwrap();
+    assert!(text.contains("http_requests_total"), "{text}");
+    assert!(
+        text.contains(r#"route="/api/v1/users/{id}""#),
+        "patterns, not concrete ids: {text}"
+    );
+    assert!(!text.contains("00000000-0000-0000-0000-000000000001"));
+    assert!(text.contains("http_request_duration_seconds_bucket"));
+}

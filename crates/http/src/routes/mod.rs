@@ -85,6 +85,7 @@ pub(crate) fn resource(
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     for r in ops::resources()
         .into_iter()
+        .chain(crate::metrics::resources())
         .chain(auth::resources())
         .chain(people::resources())
     {
