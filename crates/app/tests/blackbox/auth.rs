@@ -87,3 +87,82 @@ fn bad_tokens_are_401_in_the_error_shape() {
         );
     }
 }
+
+/// Tokens forged with the server's own secret but wrong claims, or with another key or
+/// algorithm: each is a 401 in the error shape.
+#[test]
+fn the_token_attack_table() {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    let s = Server::start();
+    let good = s.admin_token();
+    let (_, me) = send(
+        agent()
+            .get(&s.url("/api/v1/auth/me"))
+            .header("Authorization", &format!("Bearer {good}"))
+            .call(),
+    );
+    let sub = me["data"]["user_id"].as_str().unwrap().to_owned();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let claims = |iss: &str, aud: &str, nbf: i64, exp: i64| serde_json::json!({"sub": sub, "role": "admin", "jti": "forged", "iat": nbf, "nbf": nbf, "exp": exp, "iss": iss, "aud": aud});
+    let ours = EncodingKey::from_secret(crate::server::SECRET.as_bytes());
+    let hs = |c: serde_json::Value, key: &EncodingKey| {
+        encode(&Header::new(Algorithm::HS256), &c, key).unwrap()
+    };
+    let hs384 = encode(
+        &Header::new(Algorithm::HS384),
+        &claims("ordo", "ordo-api", now, now + 600),
+        &ours,
+    )
+    .unwrap();
+    let cases = [
+        (
+            "control: a well-formed forgery with the real secret is accepted",
+            hs(claims("ordo", "ordo-api", now, now + 600), &ours),
+            200,
+        ),
+        (
+            "another key",
+            hs(
+                claims("ordo", "ordo-api", now, now + 600),
+                &EncodingKey::from_secret(&[1; 32]),
+            ),
+            401,
+        ),
+        (
+            "expired",
+            hs(claims("ordo", "ordo-api", now - 7200, now - 3600), &ours),
+            401,
+        ),
+        (
+            "not yet valid",
+            hs(claims("ordo", "ordo-api", now + 3600, now + 7200), &ours),
+            401,
+        ),
+        (
+            "wrong issuer",
+            hs(claims("evil", "ordo-api", now, now + 600), &ours),
+            401,
+        ),
+        (
+            "wrong audience",
+            hs(claims("ordo", "other", now, now + 600), &ours),
+            401,
+        ),
+        ("another HMAC algorithm", hs384, 401),
+    ];
+    for (name, token, want) in cases {
+        let (status, body) = send(
+            agent()
+                .get(&s.url("/api/v1/auth/me"))
+                .header("Authorization", &format!("Bearer {token}"))
+                .call(),
+        );
+        assert_eq!(status, want, "{name}: {body}");
+        if want == 401 {
+            assert_eq!(error_code(&body), "UNAUTHENTICATED", "{name}");
+        }
+    }
+}
