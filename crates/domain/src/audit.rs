@@ -332,6 +332,14 @@ pub enum BreakKind {
         /// What the entry says.
         found: String,
     },
+    /// The chain ends before the last hash the store recorded: entries were removed from its
+    /// end, which the links alone cannot show.
+    MissingTail {
+        /// The last hash the store recorded.
+        expected: String,
+        /// The hash the chain ends with.
+        found: String,
+    },
 }
 
 /// The first broken link of a chain.
@@ -339,6 +347,7 @@ pub enum BreakKind {
 #[error("audit chain broken at entry {position} (id {audit_id}): {}", match .kind {
     BreakKind::PrevHashMismatch { .. } => "prev_hash does not match the previous entry's hash",
     BreakKind::HashMismatch { .. } => "its content does not match its hash",
+    BreakKind::MissingTail { .. } => "the chain ends before the last recorded entry",
 })]
 pub struct ChainBreak {
     /// 0-based position in the chain.
@@ -399,6 +408,26 @@ impl ChainVerifier {
     /// Entries verified so far.
     pub fn count(&self) -> usize {
         self.count
+    }
+
+    /// Checks that the chain ends with `recorded_last`, the last hash the store kept apart from
+    /// the entries: a truncated tail leaves every link intact, so only this can find it.
+    pub fn finish(
+        &self,
+        recorded_last: &str,
+        last_id: Option<AuditId>,
+    ) -> Result<usize, ChainBreak> {
+        if self.last == recorded_last {
+            return Ok(self.count);
+        }
+        Err(ChainBreak {
+            position: self.count,
+            audit_id: last_id.unwrap_or_else(|| AuditId::from_uuid(uuid::Uuid::nil())),
+            kind: BreakKind::MissingTail {
+                expected: recorded_last.to_owned(),
+                found: self.last.clone(),
+            },
+        })
     }
 
     /// The hash the next entry must name as its `prev_hash`.
@@ -668,5 +697,19 @@ mod tests {
         }
         assert!(E::parse("spaceship").is_err());
         assert!(A::parse("Order_Created").is_err());
+    }
+
+    #[test]
+    fn a_truncated_tail_is_found_against_the_recorded_last_hash() {
+        let c = chain(4);
+        let mut v = ChainVerifier::new();
+        for e in &c[..3] {
+            v.push(e).unwrap();
+        }
+        assert_eq!(v.finish(&c[2].hash, Some(c[2].draft.id)), Ok(3));
+        let broken = v.finish(&c[3].hash, Some(c[2].draft.id)).unwrap_err();
+        assert_eq!(broken.position, 3);
+        assert!(matches!(broken.kind, BreakKind::MissingTail { .. }));
+        assert_eq!(ChainVerifier::new().finish(GENESIS_HASH, None), Ok(0));
     }
 }

@@ -498,8 +498,12 @@ impl AuditLog for Db {
 
     fn verify(&self) -> StoreResult<Result<usize, ChainBreak>> {
         use schema::audit_log::dsl as a;
+        use schema::chain_head::dsl as h;
+        let recorded: String =
+            self.read(|c| h::chain_head.filter(h::id.eq(1)).select(h::audit_hash).first(c))?;
         let mut verifier = ChainVerifier::new();
         let mut after = 0i64;
+        let mut last_id = None;
         loop {
             let rows: Vec<AuditRow> = self.read(|c| {
                 a::audit_log
@@ -510,12 +514,14 @@ impl AuditLog for Db {
                     .load(c)
             })?;
             let Some(last) = rows.last().map(|r| r.seq) else {
-                return Ok(Ok(verifier.count()));
+                return Ok(verifier.finish(&recorded, last_id));
             };
             for row in rows {
-                if let Err(broken) = verifier.push(&row.into_domain()?) {
+                let entry = row.into_domain()?;
+                if let Err(broken) = verifier.push(&entry) {
                     return Ok(Err(broken));
                 }
+                last_id = Some(entry.draft.id);
             }
             after = last;
         }

@@ -362,3 +362,62 @@ mod revocation_cache {
         }
     }
 }
+
+mod tampering {
+    use crate::fixtures::world;
+    use crate::harness::{self, TestDb};
+    use diesel::prelude::*;
+    use ordo_domain::audit::BreakKind;
+
+    fn run(db: &TestDb, sql: &str) {
+        match &db.url {
+            ordo_store::DatabaseUrl::Sqlite(p) => {
+                let mut c = diesel::SqliteConnection::establish(&p.to_string_lossy()).unwrap();
+                diesel::sql_query(sql).execute(&mut c).unwrap();
+            }
+            ordo_store::DatabaseUrl::Postgres(u) => {
+                let mut c = diesel::PgConnection::establish(u).unwrap();
+                diesel::sql_query(sql).execute(&mut c).unwrap();
+            }
+        }
+    }
+
+    /// An edited entry and a truncated tail are both found, and where.
+    fn found(db: &TestDb) {
+        let w = world(db, &[5]);
+        assert_eq!(
+            w.ordo.verify_audit().unwrap(),
+            Ok(6),
+            "territories, users, patient, product"
+        );
+        run(
+            db,
+            "DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)",
+        );
+        let broken = w.ordo.verify_audit().unwrap().unwrap_err();
+        assert!(
+            matches!(broken.kind, BreakKind::MissingTail { .. }),
+            "{broken}"
+        );
+        assert_eq!(broken.position, 5);
+        run(db, "UPDATE audit_log SET notes = 'forged' WHERE seq = 3");
+        let broken = w.ordo.verify_audit().unwrap().unwrap_err();
+        assert!(
+            matches!(broken.kind, BreakKind::HashMismatch { .. }),
+            "{broken}"
+        );
+        assert_eq!(broken.position, 2);
+    }
+
+    #[test]
+    fn on_sqlite() {
+        found(&harness::sqlite());
+    }
+
+    #[test]
+    fn on_postgres() {
+        if let Some(db) = harness::postgres() {
+            found(&db);
+        }
+    }
+}
