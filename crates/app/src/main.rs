@@ -2,6 +2,7 @@
 //! command asked for. Thin on purpose: every rule lives in `ordo-domain`.
 
 mod config;
+mod demo;
 mod system;
 mod wiring;
 
@@ -38,12 +39,14 @@ struct Cli {
 enum Command {
     /// Run migrations, then serve the API.
     Serve {
-        /// Load the demo data set into an empty database (arrives with issue 5).
+        /// Load the demo data set into an empty database, and print its log-ins.
         #[arg(long)]
         demo: bool,
     },
     /// Run pending migrations and exit.
     Migrate,
+    /// Load the demo data set into an empty database.
+    Demo,
     /// User administration.
     User {
         #[command(subcommand)]
@@ -177,6 +180,16 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("created {} user {}", user.role, user.id);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Demo => {
+            let config = Config::from_env(url)?;
+            let (_, ordo) = wiring::build(&config)?;
+            if demo::load(&ordo)? {
+                demo::print_logins();
+            } else {
+                println!("the database already has users: demo data not loaded");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve { demo } => serve(url, demo),
     }
 }
@@ -185,9 +198,10 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
     let config = Config::from_env(url)?;
     let (store, ordo) = wiring::build(&config)?;
     if demo {
-        tracing::warn!(
-            "--demo: the demo data set arrives with issue 5; create a user with `ordo user add`"
-        );
+        if demo::load(&ordo)? {
+            tracing::info!("demo data loaded");
+        }
+        demo::print_logins();
     }
     let probe_url = config.database.clone();
     let ready: ordo_http::ReadinessProbe = Arc::new(move || {

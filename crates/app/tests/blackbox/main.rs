@@ -6,6 +6,7 @@
 mod server;
 
 mod auth;
+mod demo;
 mod edge;
 mod people;
 mod throttling;

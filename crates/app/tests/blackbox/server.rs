@@ -23,6 +23,32 @@ impl Drop for Server {
     }
 }
 
+fn fresh_dir() -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!("ordo-blackbox-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Reads the server's stdout up to its "listening" line; returns the base URL.
+fn listening(child: &mut Child, printed: &mut Vec<String>) -> String {
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    loop {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "ordo serve exited before listening: {printed:?}"
+        );
+        if let Some(base) = line.trim().strip_prefix("ordo listening on ") {
+            return base.to_owned();
+        }
+        printed.push(line.trim_end().to_owned());
+    }
+}
+
 fn ordo(dir: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ordo"));
     c.env(
@@ -43,16 +69,7 @@ impl Server {
 
     /// The same, with extra environment variables for `ordo serve`.
     pub fn start_with(env: &[(&str, &str)]) -> Self {
-        let dir = std::env::temp_dir()
-            .join(format!("ordo-blackbox-{}", std::process::id()))
-            .join(format!(
-                "{:?}",
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_nanos()
-            ));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = fresh_dir();
         let status = ordo(&dir)
             .args([
                 "user",
@@ -68,20 +85,37 @@ impl Server {
             .status()
             .unwrap();
         assert!(status.success(), "ordo user add failed");
+        Self::serve(dir, env, &[])
+    }
+
+    /// `ordo serve --demo` on an empty database; returns the server and what it printed first.
+    pub fn start_demo() -> (Self, Vec<String>) {
+        let dir = fresh_dir();
+        let mut printed = Vec::new();
+        let server = Self::serve_collecting(dir, &["--demo"], &mut printed);
+        (server, printed)
+    }
+
+    fn serve(dir: PathBuf, env: &[(&str, &str)], args: &[&str]) -> Self {
         let mut child = ordo(&dir)
             .envs(env.iter().copied())
             .arg("serve")
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("ordo listening on ")
-            .expect("listening line")
-            .to_owned();
+        let base = listening(&mut child, &mut Vec::new());
+        Server { child, base, dir }
+    }
+
+    fn serve_collecting(dir: PathBuf, args: &[&str], printed: &mut Vec<String>) -> Self {
+        let mut child = ordo(&dir)
+            .arg("serve")
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let base = listening(&mut child, printed);
         Server { child, base, dir }
     }
 
