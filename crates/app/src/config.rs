@@ -17,6 +17,8 @@ pub struct Config {
     pub login_failures_per_account: u32,
     /// Failed log-ins per client address in a minute before `RATE_LIMITED` (SPEC: 20).
     pub login_failures_per_address: u32,
+    /// Requests per minute per territory and class (`ORDO_RATE_LIMITS`).
+    pub rate_limits: ordo_http::limits::RateLimits,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -75,6 +77,8 @@ impl Config {
             pool_size: number("ORDO_DB_POOL_SIZE", 8)?,
             login_failures_per_account: number("ORDO_LOGIN_FAILURES_PER_ACCOUNT", 5)?,
             login_failures_per_address: number("ORDO_LOGIN_FAILURES_PER_ADDRESS", 20)?,
+            rate_limits: var("ORDO_RATE_LIMITS")
+                .map_or_else(|| Ok(Default::default()), |v| v.parse())?,
         })
     }
 }

@@ -212,6 +212,7 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
             Err(e) => Err(e.to_string()),
         }
     });
+    let rate_limits = config.rate_limits.clone();
     let login_throttle = ordo_http::LoginThrottle::new(
         config.login_failures_per_account,
         config.login_failures_per_address,
@@ -227,6 +228,7 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
                 ordo,
                 ready,
                 login_throttle: Arc::new(login_throttle),
+                limiter: Arc::new(ordo_http::limits::Limiter::new(&rate_limits)),
             };
             let server = ordo_http::server(state, listener)?;
             server.await

@@ -6,6 +6,7 @@
 
 pub mod error;
 mod extract;
+pub mod limits;
 pub mod metrics;
 mod panics;
 mod request_id;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub ready: ReadinessProbe,
     /// Failed log-ins per account and address.
     pub login_throttle: Arc<LoginThrottle>,
+    /// Per-territory request limits.
+    pub limiter: Arc<limits::Limiter>,
 }
 
 /// Runs a use case on actix's blocking pool: Diesel and argon2 never block the executor.

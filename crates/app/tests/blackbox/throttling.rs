@@ -35,3 +35,34 @@ fn an_address_is_limited_across_accounts_with_retry_after() {
         .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
 }
+
+#[test]
+fn per_territory_limits_answer_429_with_headers() {
+    let s = Server::start_with(&[("ORDO_RATE_LIMITS", "query=3,create=2")]);
+    let admin = s.admin_token();
+    let list = |territory: Option<&str>| {
+        let mut req = crate::server::agent()
+            .get(&s.url("/api/v1/territories"))
+            .header("Authorization", &format!("Bearer {admin}"));
+        if let Some(t) = territory {
+            req = req.header("Territory-Id", t);
+        }
+        req.call().unwrap()
+    };
+    for _ in 0..3 {
+        let res = list(Some("north"));
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(res.headers().get("x-ratelimit-limit").unwrap(), "3");
+    }
+    let mut over = list(Some("north"));
+    assert_eq!(over.status().as_u16(), 429);
+    assert!(over.headers().get("retry-after").is_some());
+    let body: serde_json::Value =
+        serde_json::from_str(&over.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(error_code(&body), "RATE_LIMITED");
+    assert_eq!(
+        list(Some("south")).status().as_u16(),
+        200,
+        "another territory has its own budget"
+    );
+}

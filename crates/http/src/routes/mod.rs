@@ -69,6 +69,43 @@ impl PageQuery {
     }
 }
 
+/// Counts a request of `class` against its territory's budget (the `Territory-Id` header, else
+/// the caller's only territory, else `*`); returns the limit for `X-RateLimit-Limit`.
+pub(crate) fn limit(
+    state: &crate::AppState,
+    req: &actix_web::HttpRequest,
+    caller: &crate::Caller,
+    class: crate::limits::Class,
+) -> Result<u32, ApiError> {
+    let header = req
+        .headers()
+        .get("territory-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    let held = caller.0.actor.territories();
+    let key = match header {
+        Some(h) if !h.is_empty() => h.to_owned(),
+        _ if held.len() == 1 => held
+            .iter()
+            .next()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
+        _ => "*".to_owned(),
+    };
+    state.limiter.check(class, &key)
+}
+
+/// Adds `X-RateLimit-Limit` to an answer.
+pub(crate) fn limited(mut res: HttpResponse, limit: u32) -> HttpResponse {
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&limit.to_string()) {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-ratelimit-limit"),
+            v,
+        );
+    }
+    res
+}
+
 async fn wrong_method() -> Result<HttpResponse, ApiError> {
     Err(ApiError::wrong_method())
 }

@@ -1,10 +1,11 @@
 //! Users (admins) and territories (admins write, everyone reads).
 
-use super::{Listed, PageQuery, resource, success};
+use super::{Listed, PageQuery, limit, limited, resource, success};
 use crate::error::ApiError;
+use crate::limits::Class;
 use crate::{AppState, Caller, blocking};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use ordo_domain::ids::UserId;
 use ordo_domain::people::{NewUser, RawTerritory, RawUser, RawUserPatch, Territory, UserPatch};
 
@@ -14,70 +15,85 @@ fn user_id(raw: &str) -> Result<UserId, ApiError> {
 }
 
 async fn create_user(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     body: web::Json<RawUser>,
 ) -> Result<HttpResponse, ApiError> {
+    let n = limit(&state, &req, &caller, Class::Create)?;
     let new = NewUser::parse(body.into_inner()).map_err(ordo_domain::Error::from)?;
     let ordo = state.ordo.clone();
     let user = blocking(move || ordo.create_user(Some(&caller.0.actor), new)).await?;
-    Ok(success(StatusCode::CREATED, &user))
+    Ok(limited(success(StatusCode::CREATED, &user), n))
 }
 
 async fn list_users(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let n = limit(&state, &req, &caller, Class::Query)?;
     let page = q.into_inner().page()?;
     let ordo = state.ordo.clone();
     let users = blocking(move || ordo.list_users(&caller.0.actor, page)).await?;
-    Ok(Listed(users, page).into())
+    Ok(limited(Listed(users, page).into(), n))
 }
 
 async fn get_user(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let n = limit(&state, &req, &caller, Class::Query)?;
     let id = user_id(&id)?;
     let ordo = state.ordo.clone();
     let user = blocking(move || ordo.get_user(&caller.0.actor, id)).await?;
-    Ok(success(StatusCode::OK, &user))
+    Ok(limited(success(StatusCode::OK, &user), n))
 }
 
 async fn patch_user(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
     body: web::Json<RawUserPatch>,
 ) -> Result<HttpResponse, ApiError> {
+    let n = limit(&state, &req, &caller, Class::Update)?;
     let id = user_id(&id)?;
     let patch = UserPatch::parse(body.into_inner()).map_err(ordo_domain::Error::from)?;
     let ordo = state.ordo.clone();
     let user = blocking(move || ordo.update_user(&caller.0.actor, id, patch)).await?;
-    Ok(success(StatusCode::OK, &user))
+    Ok(limited(success(StatusCode::OK, &user), n))
 }
 
 async fn create_territory(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     body: web::Json<RawTerritory>,
 ) -> Result<HttpResponse, ApiError> {
+    let n = limit(&state, &req, &caller, Class::Create)?;
     let territory = Territory::parse(body.into_inner()).map_err(ordo_domain::Error::from)?;
     let ordo = state.ordo.clone();
     let t = blocking(move || ordo.create_territory(Some(&caller.0.actor), territory)).await?;
-    Ok(success(StatusCode::CREATED, &t))
+    Ok(limited(success(StatusCode::CREATED, &t), n))
 }
 
 async fn list_territories(
+    req: HttpRequest,
     state: web::Data<AppState>,
-    _caller: Caller,
+    caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
+    let n = limit(&state, &req, &caller, Class::Query)?;
     let ordo = state.ordo.clone();
     let all = blocking(move || ordo.list_territories()).await?;
     let total = all.len() as u64;
-    Ok(super::list_response(&all, total, total.max(1), 0))
+    Ok(limited(
+        super::list_response(&all, total, total.max(1), 0),
+        n,
+    ))
 }
 
 pub(crate) fn resources() -> Vec<actix_web::Resource> {
