@@ -7,14 +7,36 @@ use actix_web::error::JsonPayloadError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
+use ordo_domain::ids::TerritoryId;
 use ordo_domain::usecases::Session;
 use std::future::Future;
 use std::pin::Pin;
 
 /// The authenticated caller of a request: a bearer token checked fully (signature, algorithm,
-/// expiry, issuer, audience, revocation, and a user who is still active).
+/// expiry, issuer, audience, revocation, and a user who is still active), and the optional
+/// `Territory-Id` header, which must name one of the caller's territories.
 #[derive(Debug, Clone)]
-pub struct Caller(pub Session);
+pub struct Caller(pub Session, pub Option<TerritoryId>);
+
+impl Caller {
+    /// The `Territory-Id` header, checked against the caller's territories.
+    pub fn territory_header(&self) -> Option<&TerritoryId> {
+        self.1.as_ref()
+    }
+}
+
+/// The `Territory-Id` header, parsed: absent, or a territory code.
+fn territory_header(req: &HttpRequest) -> Result<Option<TerritoryId>, ApiError> {
+    let Some(value) = req.headers().get("territory-id") else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::field("Territory-Id", "must be a territory code"))?;
+    TerritoryId::parse(text)
+        .map(Some)
+        .map_err(|e| ApiError::field("Territory-Id", &e.to_string()))
+}
 
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
@@ -32,12 +54,19 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let header = territory_header(req);
         Box::pin(async move {
             let (Some(token), Some(state)) = (token, state) else {
                 return Err(ApiError::unauthenticated());
             };
             let session = blocking(move || state.ordo.authenticate(&token)).await?;
-            Ok(Caller(session))
+            let header = header?;
+            // The rule is the domain's: admins hold every territory, others only theirs.
+            session
+                .actor
+                .check_header(header.as_ref())
+                .map_err(ApiError::from)?;
+            Ok(Caller(session, header))
         })
     }
 }

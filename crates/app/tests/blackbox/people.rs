@@ -161,3 +161,42 @@ fn bad_bodies_name_every_field() {
     );
     assert_eq!((status, error_code(&body)), (409, "CONFLICT"));
 }
+
+#[test]
+fn the_territory_id_header_must_be_the_callers() {
+    let s = Server::start();
+    let admin = s.admin_token();
+    for t in ["north", "south"] {
+        post(
+            &s,
+            &admin,
+            "/api/v1/territories",
+            json!({"territory_id": t, "name": t}),
+        );
+    }
+    post(
+        &s,
+        &admin,
+        "/api/v1/users",
+        json!({"email": "staff@example.com", "password": PASSWORD, "role": "staff", "territories": ["north"]}),
+    );
+    let (_, login) = s.login("staff@example.com", PASSWORD);
+    let staff = login["data"]["access_token"].as_str().unwrap().to_owned();
+    let call = |token: &str, header: &str| {
+        send(
+            agent()
+                .get(&s.url("/api/v1/territories"))
+                .header("Authorization", &with(token))
+                .header("Territory-Id", header)
+                .call(),
+        )
+    };
+    assert_eq!(call(&staff, "north").0, 200);
+    let (status, body) = call(&staff, "south");
+    assert_eq!((status, error_code(&body)), (403, "TERRITORY_MISMATCH"));
+    assert_eq!(body["error"]["details"]["territory_id"], "south");
+    assert_eq!(call(&admin, "south").0, 200, "admins hold every territory");
+    let (status, body) = call(&staff, "not a code!");
+    assert_eq!((status, error_code(&body)), (400, "VALIDATION_ERROR"));
+    assert!(body["error"]["details"]["fields"]["Territory-Id"].is_string());
+}

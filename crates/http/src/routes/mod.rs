@@ -73,24 +73,18 @@ impl PageQuery {
 /// the caller's only territory, else `*`); returns the limit for `X-RateLimit-Limit`.
 pub(crate) fn limit(
     state: &crate::AppState,
-    req: &actix_web::HttpRequest,
     caller: &crate::Caller,
     class: crate::limits::Class,
 ) -> Result<u32, ApiError> {
-    let header = req
-        .headers()
-        .get("territory-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim);
     let held = caller.0.actor.territories();
-    let key = match header {
-        Some(h) if !h.is_empty() => h.to_owned(),
-        _ if held.len() == 1 => held
+    let key = match caller.territory_header() {
+        Some(h) => h.as_str().to_owned(),
+        None if held.len() == 1 => held
             .iter()
             .next()
             .map(|t| t.as_str().to_owned())
             .unwrap_or_default(),
-        _ => "*".to_owned(),
+        None => "*".to_owned(),
     };
     state.limiter.check(class, &key)
 }

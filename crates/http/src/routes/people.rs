@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::limits::Class;
 use crate::{AppState, Caller, blocking};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use ordo_domain::ids::UserId;
 use ordo_domain::people::{NewUser, RawTerritory, RawUser, RawUserPatch, Territory, UserPatch};
 
@@ -15,12 +15,11 @@ fn user_id(raw: &str) -> Result<UserId, ApiError> {
 }
 
 async fn create_user(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     body: web::Json<RawUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let n = limit(&state, &req, &caller, Class::Create)?;
+    let n = limit(&state, &caller, Class::Create)?;
     let new = NewUser::parse(body.into_inner()).map_err(ordo_domain::Error::from)?;
     let ordo = state.ordo.clone();
     let user = blocking(move || ordo.create_user(Some(&caller.0.actor), new)).await?;
@@ -28,12 +27,11 @@ async fn create_user(
 }
 
 async fn list_users(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let n = limit(&state, &req, &caller, Class::Query)?;
+    let n = limit(&state, &caller, Class::Query)?;
     let page = q.into_inner().page()?;
     let ordo = state.ordo.clone();
     let users = blocking(move || ordo.list_users(&caller.0.actor, page)).await?;
@@ -41,12 +39,11 @@ async fn list_users(
 }
 
 async fn get_user(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let n = limit(&state, &req, &caller, Class::Query)?;
+    let n = limit(&state, &caller, Class::Query)?;
     let id = user_id(&id)?;
     let ordo = state.ordo.clone();
     let user = blocking(move || ordo.get_user(&caller.0.actor, id)).await?;
@@ -54,13 +51,12 @@ async fn get_user(
 }
 
 async fn patch_user(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
     body: web::Json<RawUserPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let n = limit(&state, &req, &caller, Class::Update)?;
+    let n = limit(&state, &caller, Class::Update)?;
     let id = user_id(&id)?;
     let patch = UserPatch::parse(body.into_inner()).map_err(ordo_domain::Error::from)?;
     let ordo = state.ordo.clone();
@@ -69,12 +65,11 @@ async fn patch_user(
 }
 
 async fn create_territory(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     body: web::Json<RawTerritory>,
 ) -> Result<HttpResponse, ApiError> {
-    let n = limit(&state, &req, &caller, Class::Create)?;
+    let n = limit(&state, &caller, Class::Create)?;
     let territory = Territory::parse(body.into_inner()).map_err(ordo_domain::Error::from)?;
     let ordo = state.ordo.clone();
     let t = blocking(move || ordo.create_territory(Some(&caller.0.actor), territory)).await?;
@@ -82,11 +77,10 @@ async fn create_territory(
 }
 
 async fn list_territories(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let n = limit(&state, &req, &caller, Class::Query)?;
+    let n = limit(&state, &caller, Class::Query)?;
     let ordo = state.ordo.clone();
     let all = blocking(move || ordo.list_territories()).await?;
     let total = all.len() as u64;
