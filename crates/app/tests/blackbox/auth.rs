@@ -88,6 +88,23 @@ fn bad_tokens_are_401_in_the_error_shape() {
     }
 }
 
+/// A token whose header says RS256 but which is signed with the shared secret as an HMAC key:
+/// the classic confusion attack on servers that take the algorithm from the token.
+fn rs_confused(claims: &serde_json::Value) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let head = b64.encode(r#"{"alg":"RS256","typ":"JWT"}"#);
+    let body = b64.encode(claims.to_string());
+    let key = jsonwebtoken::EncodingKey::from_secret(crate::server::SECRET.as_bytes());
+    let sig = jsonwebtoken::crypto::sign(
+        format!("{head}.{body}").as_bytes(),
+        &key,
+        jsonwebtoken::Algorithm::HS256,
+    )
+    .unwrap();
+    format!("{head}.{body}.{sig}")
+}
+
 /// Tokens forged with the server's own secret but wrong claims, or with another key or
 /// algorithm: each is a 401 in the error shape.
 #[test]
@@ -152,6 +169,11 @@ fn the_token_attack_table() {
             401,
         ),
         ("another HMAC algorithm", hs384, 401),
+        (
+            "HS/RS confusion",
+            rs_confused(&claims("ordo", "ordo-api", now, now + 600)),
+            401,
+        ),
     ];
     for (name, token, want) in cases {
         let (status, body) = send(
