@@ -8,5 +8,6 @@ mod server;
 mod auth;
 mod demo;
 mod edge;
+mod orders;
 mod people;
 mod throttling;

@@ -2,6 +2,8 @@
 
 mod auth;
 mod ops;
+mod orders;
+mod patients;
 mod people;
 
 use crate::error::ApiError;
@@ -119,6 +121,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .chain(crate::metrics::resources())
         .chain(auth::resources())
         .chain(people::resources())
+        .chain(orders::resources())
+        .chain(patients::resources())
     {
         cfg.service(r);
     }

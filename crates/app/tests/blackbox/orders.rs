@@ -1,0 +1,203 @@
+//! Orders through the real binary, on the demo data: the workflow, scoping, idempotency and the
+//! seeds' body shapes.
+
+use crate::server::{Server, agent, error_code, send};
+use serde_json::{Value, json};
+
+struct Client<'a> {
+    s: &'a Server,
+    token: String,
+}
+
+impl<'a> Client<'a> {
+    fn login(s: &'a Server, email: &str, password: &str) -> Self {
+        let (status, body) = s.login(email, password);
+        assert_eq!(status, 200, "{body}");
+        Self {
+            s,
+            token: body["data"]["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+    fn auth(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+    fn get(&self, path: &str) -> (u16, Value) {
+        send(
+            agent()
+                .get(&self.s.url(path))
+                .header("Authorization", &self.auth())
+                .call(),
+        )
+    }
+    fn post(&self, path: &str, body: Value, key: Option<&str>) -> (u16, Value) {
+        let mut req = agent()
+            .post(&self.s.url(path))
+            .header("Authorization", &self.auth());
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        send(req.send_json(body))
+    }
+    fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        send(
+            agent()
+                .put(&self.s.url(path))
+                .header("Authorization", &self.auth())
+                .send_json(body),
+        )
+    }
+    fn delete(&self, path: &str) -> (u16, Value) {
+        send(
+            agent()
+                .delete(&self.s.url(path))
+                .header("Authorization", &self.auth())
+                .call(),
+        )
+    }
+}
+
+fn first_patient(c: &Client) -> String {
+    let (status, body) = c.get("/api/v1/patients?limit=1");
+    assert_eq!(status, 200, "{body}");
+    body["data"][0]["patient_id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn an_order_through_the_workflow_with_its_history() {
+    let (s, _) = Server::start_demo();
+    let staff = Client::login(&s, "staff.north@ordo.demo", "demo-staff-pass");
+    let patient = first_patient(&staff);
+    // Seed 001's create body, with items.
+    let body = json!({
+        "patient_id": patient,
+        "provider_id": "PRV-7",
+        "insurance_info": {"carrier": "Acme", "policy_number": "POL-123456", "group_number": "G1"},
+        "service_type": "home oxygen",
+        "priority": "urgent",
+        "items": [{"product_id": 1, "quantity": 2}, {"product_id": 2, "quantity": 1}]
+    });
+    let (status, created) = staff.post("/api/v1/orders", body, None);
+    assert_eq!(status, 201, "{created}");
+    let order = &created["data"];
+    assert_eq!(order["status"], "pending_verification");
+    assert_eq!(
+        order["total_amount"], "33.75",
+        "12.50 × 2 + 8.75, priced from the catalogue"
+    );
+    assert!(order["tracking_id"].as_str().unwrap().starts_with("ORD-"));
+    let id = order["order_id"].as_str().unwrap().to_owned();
+
+    // Seed 001's status update body.
+    let (status, updated) = staff.put(
+        &format!("/api/v1/orders/{id}/status"),
+        json!({"status": "verified", "notes": "called the insurer", "verification_data": {"verified_by": "nurse", "verification_method": "phone", "coverage_details": {}}}),
+    );
+    assert_eq!(status, 200, "{updated}");
+    for k in ["order_id", "status", "updated_at", "audit_id"] {
+        assert!(updated["data"].get(k).is_some(), "{k} missing: {updated}");
+    }
+    let (status, bad) = staff.put(
+        &format!("/api/v1/orders/{id}/status"),
+        json!({"status": "pending_verification"}),
+    );
+    assert_eq!((status, error_code(&bad)), (409, "INVALID_STATUS"));
+    assert_eq!(
+        bad["error"]["details"]["allowed"],
+        json!(["shipped", "completed", "cancelled"])
+    );
+    let (status, history) = staff.get(&format!("/api/v1/orders/{id}/history"));
+    assert_eq!(
+        (status, history["data"].as_array().unwrap().len()),
+        (200, 2)
+    );
+    assert!(
+        !history.to_string().contains("POL-123456"),
+        "no insurance number in the audit trail"
+    );
+    let (status, stats) = staff.get(&format!("/api/v1/orders/{id}/statistics"));
+    assert_eq!(
+        (status, stats["data"]["line_count"].as_u64()),
+        (200, Some(2))
+    );
+    let (status, _) = staff.get("/api/v1/orders/stats");
+    assert_eq!(status, 200);
+    let (status, check) = staff.get("/api/v1/orders/health/stock-check");
+    assert_eq!((status, &check["data"]["consistent"]), (200, &json!(true)));
+    let (status, cancel) = staff.delete(&format!("/api/v1/orders/{id}"));
+    assert_eq!(
+        (status, error_code(&cancel)),
+        (409, "INVALID_STATUS"),
+        "only pending orders are deleted"
+    );
+}
+
+#[test]
+fn scoping_idempotency_and_seed_003_shapes() {
+    let (s, _) = Server::start_demo();
+    let north = Client::login(&s, "staff.north@ordo.demo", "demo-staff-pass");
+    let coast = Client::login(&s, "staff.coast@ordo.demo", "demo-staff-pass");
+    let patient = first_patient(&north);
+    let body = json!({"patient_id": patient, "items": [{"product_id": 3, "quantity": 1}]});
+    let (status, first) = north.post("/api/v1/orders", body.clone(), Some("key-1"));
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = north.post("/api/v1/orders", body.clone(), Some("key-1"));
+    assert_eq!(
+        (status, &again["data"]["order_id"]),
+        (201, &first["data"]["order_id"]),
+        "a retry replays"
+    );
+    let (status, other) = north.post(
+        "/api/v1/orders",
+        json!({"patient_id": patient, "items": [{"product_id": 3, "quantity": 2}]}),
+        Some("key-1"),
+    );
+    assert_eq!((status, error_code(&other)), (409, "CONFLICT"));
+
+    let id = first["data"]["order_id"].as_str().unwrap();
+    let (status, body) = coast.get(&format!("/api/v1/orders/{id}"));
+    assert_eq!((status, error_code(&body)), (403, "TERRITORY_MISMATCH"));
+    let (status, body) = north.get("/api/v1/orders/00000000-0000-0000-0000-000000000000");
+    assert_eq!((status, error_code(&body)), (404, "ORDER_NOT_FOUND"));
+
+    // Seed 003: order_items and flat shipping fields.
+    let seed3 = json!({
+        "patient_id": patient,
+        "shipping_address_line1": "123 Main St", "shipping_city": "New York", "shipping_state": "NY",
+        "shipping_postal_code": "10001", "shipping_country": "USA",
+        "order_items": [{"product_id": 1, "quantity": 2}, {"product_id": 3, "quantity": 1}]
+    });
+    let (status, created) = north.post("/api/v1/orders", seed3, None);
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["data"]["shipping_address"]["city"], "New York");
+    let (status, listed) = north.get("/api/v1/orders?status=pending&limit=2&skip=0");
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["meta"]["limit"], 2);
+    assert!(
+        listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["status"] == "pending_verification")
+    );
+
+    let (status, short) = north.post(
+        "/api/v1/orders",
+        json!({"patient_id": patient, "items": [{"product_id": 19, "quantity": 50}]}),
+        None,
+    );
+    assert_eq!((status, error_code(&short)), (400, "INSUFFICIENT_STOCK"));
+    assert_eq!(
+        short["error"]["details"]["stock_issues"][0]["requested"],
+        50
+    );
+    let (status, typo) = north.post(
+        "/api/v1/orders",
+        json!({"patient_id": patient, "items": [], "total_amount": "1.00"}),
+        None,
+    );
+    assert_eq!(
+        (status, error_code(&typo)),
+        (400, "VALIDATION_ERROR"),
+        "clients cannot set totals"
+    );
+}
