@@ -201,3 +201,56 @@ fn scoping_idempotency_and_seed_003_shapes() {
         "clients cannot set totals"
     );
 }
+
+#[test]
+fn the_catalogue_and_the_audit_log() {
+    let (s, _) = Server::start_demo();
+    let admin = Client::login(&s, "admin@ordo.demo", "demo-admin-pass");
+    let staff = Client::login(&s, "staff.north@ordo.demo", "demo-staff-pass");
+    let (status, created) = admin.post(
+        "/api/v1/products",
+        json!({"sku": "tst-1", "name": "Test swabs", "price": "1.25", "stock_quantity": 10}),
+        None,
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["data"]["product_id"].as_u64().unwrap();
+    assert_eq!(
+        (
+            created["data"]["sku"].as_str(),
+            created["data"]["price"].as_str()
+        ),
+        (Some("TST-1"), Some("1.25"))
+    );
+    let (status, body) = staff.post(
+        "/api/v1/products",
+        json!({"sku": "x", "name": "x", "price": "1"}),
+        None,
+    );
+    assert_eq!((status, error_code(&body)), (403, "PERMISSION_DENIED"));
+    let (status, adjusted) = admin.post(
+        &format!("/api/v1/products/{id}/stock-adjustments"),
+        json!({"delta": -4, "reason": "damaged"}),
+        None,
+    );
+    assert_eq!(
+        (status, adjusted["data"]["stock_quantity"].as_i64()),
+        (201, Some(6))
+    );
+    let (status, listed) = staff.get("/api/v1/products?limit=5");
+    assert_eq!((status, listed["meta"]["total"].as_u64()), (200, Some(21)));
+    let (status, trail) = admin.get(&format!("/api/v1/audit?entity_type=product&entity_id={id}"));
+    assert_eq!(status, 200, "{trail}");
+    let actions: Vec<_> = trail["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        actions,
+        ["stock_adjusted", "product_created"],
+        "newest first"
+    );
+    let (status, body) = staff.get("/api/v1/audit");
+    assert_eq!((status, error_code(&body)), (403, "PERMISSION_DENIED"));
+}

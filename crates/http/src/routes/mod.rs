@@ -1,10 +1,12 @@
 //! The routes, one module per resource. Each path accepts a trailing slash.
 
+mod audit;
 mod auth;
 mod ops;
 mod orders;
 mod patients;
 mod people;
+mod products;
 
 use crate::error::ApiError;
 use actix_web::{HttpResponse, web};
@@ -123,6 +125,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .chain(people::resources())
         .chain(orders::resources())
         .chain(patients::resources())
+        .chain(products::resources())
+        .chain(audit::resources())
     {
         cfg.service(r);
     }
