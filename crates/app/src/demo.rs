@@ -27,12 +27,12 @@ pub const LOGINS: &[(&str, &str, &str)] = &[
     (
         "patient1@ordo.demo",
         "demo-patient-pass",
-        "customer, patient CUST001 (north)",
+        "customer, patient DEMO001 (north)",
     ),
     (
         "patient2@ordo.demo",
         "demo-patient-pass",
-        "customer, patient CUST002 (coast)",
+        "customer, patient DEMO002 (coast)",
     ),
 ];
 
@@ -165,7 +165,7 @@ pub fn load(ordo: &Ordo) -> Result<bool, String> {
     for (i, name) in NAMES.iter().enumerate() {
         let territory = TERRITORIES[i % TERRITORIES.len()].0;
         let new = NewPatient::parse(RawPatient {
-            code: Some(format!("CUST{:03}", i + 1)),
+            code: Some(format!("DEMO{:03}", i + 1)),
             name: Some((*name).into()),
             contact_number: Some(format!("+2547000{:05}", 10_000 + i)),
             email: (i % 3 == 0).then(|| format!("patient{}@example.com", i + 1)),

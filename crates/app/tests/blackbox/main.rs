@@ -6,6 +6,7 @@
 mod server;
 
 mod auth;
+mod compat;
 mod demo;
 mod edge;
 mod orders;

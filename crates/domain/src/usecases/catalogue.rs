@@ -141,6 +141,14 @@ impl Ordo {
             .ok_or(Error::NotFound("product"))
     }
 
+    /// A product named by SKU or, failing that, by name (seed 004's `item`).
+    pub fn find_product(&self, text: &str) -> Result<Product, Error> {
+        self.ports
+            .products
+            .find_by_sku_or_name(text)?
+            .ok_or(Error::NotFound("product"))
+    }
+
     /// Changes a product's details (admins), audited.
     pub fn update_product(
         &self,

@@ -2,6 +2,7 @@
 
 mod audit;
 mod auth;
+mod compat;
 mod ops;
 mod orders;
 mod patients;
@@ -127,6 +128,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .chain(patients::resources())
         .chain(products::resources())
         .chain(audit::resources())
+        .chain(compat::resources())
     {
         cfg.service(r);
     }
