@@ -254,3 +254,164 @@ fn the_catalogue_and_the_audit_log() {
     let (status, body) = staff.get("/api/v1/audit");
     assert_eq!((status, error_code(&body)), (403, "PERMISSION_DENIED"));
 }
+
+/// Who sees what: admin, staff of the order's territory and of another, the order's customer and
+/// another customer, over the order and patient routes.
+#[test]
+fn the_scoping_matrix() {
+    let (s, _) = Server::start_demo();
+    let admin = Client::login(&s, "admin@ordo.demo", "demo-admin-pass");
+    let north = Client::login(&s, "staff.north@ordo.demo", "demo-staff-pass");
+    let coast = Client::login(&s, "staff.coast@ordo.demo", "demo-staff-pass");
+    let cust_a = Client::login(&s, "patient1@ordo.demo", "demo-patient-pass");
+    let cust_b = Client::login(&s, "patient2@ordo.demo", "demo-patient-pass");
+    let (_, me) = cust_a.get("/api/v1/auth/me");
+    let patient_a = me["data"]["patient_id"].as_str().unwrap().to_owned();
+    let (status, created) = north.post(
+        "/api/v1/orders",
+        json!({"patient_id": patient_a, "items": [{"product_id": 4, "quantity": 1}]}),
+        None,
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["data"]["order_id"].as_str().unwrap().to_owned();
+
+    let expect = |c: &Client, path: &str, want: u16, code: Option<&str>| {
+        let (status, body) = c.get(path);
+        assert_eq!(status, want, "{path}: {body}");
+        if let Some(code) = code {
+            assert_eq!(error_code(&body), code, "{path}");
+        }
+    };
+    for path in [
+        format!("/api/v1/orders/{id}"),
+        format!("/api/v1/orders/{id}/history"),
+        format!("/api/v1/orders/{id}/statistics"),
+    ] {
+        expect(&admin, &path, 200, None);
+        expect(&north, &path, 200, None);
+        expect(&coast, &path, 403, Some("TERRITORY_MISMATCH"));
+        expect(&cust_a, &path, 200, None);
+        expect(&cust_b, &path, 404, Some("ORDER_NOT_FOUND"));
+    }
+    let patient_path = format!("/api/v1/patients/{patient_a}");
+    expect(&admin, &patient_path, 200, None);
+    expect(&north, &patient_path, 200, None);
+    expect(&coast, &patient_path, 403, Some("TERRITORY_MISMATCH"));
+    expect(&cust_a, &patient_path, 200, None);
+    expect(&cust_b, &patient_path, 404, Some("NOT_FOUND"));
+    expect(
+        &cust_a,
+        "/api/v1/orders/stats",
+        403,
+        Some("PERMISSION_DENIED"),
+    );
+
+    let (_, mine) = cust_a.get("/api/v1/orders");
+    assert!(
+        mine["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["patient_id"] == patient_a.as_str())
+    );
+    let (_, coast_list) = coast.get("/api/v1/orders?limit=100");
+    assert!(
+        coast_list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["territory_id"] == "coast")
+    );
+
+    let verify = json!({"status": "verified"});
+    let (status, body) = coast.put(&format!("/api/v1/orders/{id}/status"), verify.clone());
+    assert_eq!((status, error_code(&body)), (403, "TERRITORY_MISMATCH"));
+    let (status, body) = cust_a.put(&format!("/api/v1/orders/{id}/status"), verify.clone());
+    assert_eq!((status, error_code(&body)), (403, "PERMISSION_DENIED"));
+    let (status, body) = cust_b.delete(&format!("/api/v1/orders/{id}"));
+    assert_eq!((status, error_code(&body)), (404, "ORDER_NOT_FOUND"));
+
+    let (status, own) = cust_a.post(
+        "/api/v1/orders",
+        json!({"items": [{"product_id": 4, "quantity": 1}]}),
+        None,
+    );
+    assert_eq!(
+        (status, own["data"]["patient_id"].as_str()),
+        (201, Some(patient_a.as_str())),
+        "a customer orders for their own patient"
+    );
+    let (_, me_b) = cust_b.get("/api/v1/auth/me");
+    let patient_b = me_b["data"]["patient_id"].as_str().unwrap();
+    let (status, body) = cust_a.post(
+        "/api/v1/orders",
+        json!({"patient_id": patient_b, "items": [{"product_id": 4, "quantity": 1}]}),
+        None,
+    );
+    assert_eq!((status, error_code(&body)), (403, "PERMISSION_DENIED"));
+    let (status, cancelled) = cust_a.delete(&format!("/api/v1/orders/{id}"));
+    assert_eq!(
+        (status, cancelled["data"]["status"].as_str()),
+        (200, Some("cancelled")),
+        "a customer cancels their own pending order"
+    );
+}
+
+/// The workflow through the API, with the product's stock after each step (SPEC §5).
+#[test]
+fn the_workflow_moves_stock_as_the_table_says() {
+    let (s, _) = Server::start_demo();
+    let admin = Client::login(&s, "admin@ordo.demo", "demo-admin-pass");
+    let (_, p) = admin.post(
+        "/api/v1/products",
+        json!({"sku": "WF-1", "name": "Workflow probe", "price": "2.00", "stock_quantity": 10}),
+        None,
+    );
+    let product = p["data"]["product_id"].as_u64().unwrap();
+    let stock = || {
+        let (_, body) = admin.get(&format!("/api/v1/products/{product}"));
+        (
+            body["data"]["stock_quantity"].as_i64().unwrap(),
+            body["data"]["reserved_quantity"].as_i64().unwrap(),
+        )
+    };
+    let (_, patients) = admin.get("/api/v1/patients?limit=1");
+    let patient = patients["data"][0]["patient_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, created) = admin.post(
+        "/api/v1/orders",
+        json!({"patient_id": patient, "items": [{"product_id": product, "quantity": 4}]}),
+        None,
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["data"]["order_id"].as_str().unwrap().to_owned();
+    assert_eq!(stock(), (10, 4), "placed: reserved");
+    let steps = [
+        ("rejected", (10, 0)),
+        ("pending", (10, 4)),
+        ("confirmed", (10, 4)),
+        ("shipped", (6, 0)),
+        ("delivered", (6, 0)),
+        ("completed", (6, 0)),
+    ];
+    for (to, want) in steps {
+        let (status, body) = admin.put(
+            &format!("/api/v1/orders/{id}/status"),
+            json!({"status": to}),
+        );
+        assert_eq!(status, 200, "{to}: {body}");
+        assert_eq!(stock(), want, "after {to}");
+    }
+    let (status, body) = admin.put(
+        &format!("/api/v1/orders/{id}/status"),
+        json!({"status": "cancelled"}),
+    );
+    assert_eq!(
+        (status, error_code(&body)),
+        (409, "INVALID_STATUS"),
+        "completed is terminal"
+    );
+    assert_eq!(body["error"]["details"]["allowed"], json!([]));
+}
