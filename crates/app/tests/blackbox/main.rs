@@ -9,6 +9,7 @@ mod auth;
 mod compat;
 mod demo;
 mod edge;
+mod notifications;
 mod orders;
 mod people;
 mod throttling;

@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod compat;
+mod notifications;
 mod ops;
 mod orders;
 mod patients;
@@ -129,6 +130,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .chain(products::resources())
         .chain(audit::resources())
         .chain(compat::resources())
+        .chain(notifications::resources())
     {
         cfg.service(r);
     }
