@@ -17,6 +17,10 @@ pub struct Config {
     pub login_failures_per_account: u32,
     /// Failed log-ins per client address in a minute before `RATE_LIMITED` (SPEC: 20).
     pub login_failures_per_address: u32,
+    /// Delivery attempts before an outbox row fails (`ORDO_NOTIFY_MAX_ATTEMPTS`, default 8).
+    pub notify_max_attempts: u32,
+    /// First retry delay in ms, doubling with jitter (`ORDO_NOTIFY_BACKOFF_MS`, default 1000).
+    pub notify_backoff_ms: u64,
     /// Requests per minute per territory and class (`ORDO_RATE_LIMITS`).
     pub rate_limits: ordo_http::limits::RateLimits,
 }
@@ -77,6 +81,8 @@ impl Config {
             pool_size: number("ORDO_DB_POOL_SIZE", 8)?,
             login_failures_per_account: number("ORDO_LOGIN_FAILURES_PER_ACCOUNT", 5)?,
             login_failures_per_address: number("ORDO_LOGIN_FAILURES_PER_ADDRESS", 20)?,
+            notify_max_attempts: number("ORDO_NOTIFY_MAX_ATTEMPTS", 8)?,
+            notify_backoff_ms: number("ORDO_NOTIFY_BACKOFF_MS", 1000)?,
             rate_limits: var("ORDO_RATE_LIMITS")
                 .map_or_else(|| Ok(Default::default()), |v| v.parse())?,
         })

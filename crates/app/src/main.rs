@@ -3,6 +3,7 @@
 
 mod config;
 mod demo;
+mod dispatcher;
 mod system;
 mod wiring;
 
@@ -203,9 +204,20 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
         }
         demo::print_logins();
     }
+    let heartbeat = dispatcher::spawn(
+        ordo.clone(),
+        Arc::new(ordo_notify::LogSender),
+        ordo_domain::notification::RetryPolicy {
+            max_attempts: config.notify_max_attempts,
+            base_ms: config.notify_backoff_ms,
+        },
+    );
     let probe_url = config.database.clone();
     let ready: ordo_http::ReadinessProbe = Arc::new(move || {
         store.ping().map_err(|e| e.to_string())?;
+        if !heartbeat.alive(std::time::Duration::from_secs(30)) {
+            return Err("the outbox dispatcher has not completed a step for 30 s".into());
+        }
         match ordo_store::migrations_pending(&probe_url) {
             Ok(false) => Ok(()),
             Ok(true) => Err("migrations pending".into()),

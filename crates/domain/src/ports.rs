@@ -368,6 +368,39 @@ pub trait PasswordHasher: Send + Sync {
     fn waste_time(&self, password: &Password);
 }
 
+/// Where a notification goes: the recipient's contact points, read when it is sent (so a changed
+/// number is used, and the outbox itself holds no PHI).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Destination {
+    /// Phone, for SMS.
+    pub phone: Option<crate::contact::PhoneNumber>,
+    /// E-mail address.
+    pub email: Option<Email>,
+}
+
+/// Why a send failed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SendError {
+    /// The channel refused this message for good (a rejected number, no address): no retry.
+    #[error("rejected: {0}")]
+    Rejected(String),
+    /// The channel could not be reached or failed for now: retried with back-off.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Delivers a notification's text on one channel (SMS gateway, SMTP, or a log in development).
+#[cfg_attr(test, automock)]
+pub trait Sender: Send + Sync {
+    /// Sends `message` (already free of PHI) to `to` on `channel`.
+    fn send(
+        &self,
+        channel: crate::notification::Channel,
+        to: &Destination,
+        message: &str,
+    ) -> Result<(), SendError>;
+}
+
 /// The claims of an access token, as the domain needs them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {

@@ -8,6 +8,7 @@ mod access;
 mod audit;
 mod auth;
 mod catalogue;
+mod dispatch;
 mod notifications;
 mod order_reads;
 mod orders;
@@ -17,6 +18,7 @@ mod stats;
 
 pub use auth::{LoginOutcome, Session};
 pub use catalogue::{StockHealth, StockIssue, StockMismatch, stock_health};
+pub use dispatch::DispatchReport;
 pub use notifications::SendMessage;
 pub use orders::{IdempotencyKey, PlaceOrder, PlaceOutcome, StatusChange, StatusChanged};
 pub use stats::{OrderStatistics, OrderStats, TerritoryStats};

@@ -1,6 +1,7 @@
 //! Use cases over mock ports.
 
 mod audit_once;
+mod dispatch;
 mod orders;
 mod transitions;
 

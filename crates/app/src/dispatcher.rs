@@ -1,0 +1,71 @@
+//! The outbox dispatcher: a thread that sends due notifications every half second, and a
+//! heartbeat that `/ready` reads ("dispatcher alive").
+
+use ordo_domain::notification::RetryPolicy;
+use ordo_domain::ports::Sender;
+use ordo_domain::usecases::Ordo;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How often the outbox is polled.
+const PERIOD: Duration = Duration::from_millis(500);
+/// Rows taken per step, and how long they are leased to this instance.
+const BATCH: u32 = 50;
+const LEASE_SECS: i64 = 60;
+
+/// Seconds since the epoch of the dispatcher's last completed step.
+#[derive(Debug, Default)]
+pub struct Heartbeat(AtomicU64);
+
+impl Heartbeat {
+    fn beat(&self) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.0.store(now, Ordering::Relaxed);
+    }
+
+    /// Whether a step completed within `within`.
+    pub fn alive(&self, within: Duration) -> bool {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        now.saturating_sub(self.0.load(Ordering::Relaxed)) <= within.as_secs()
+    }
+}
+
+/// Starts the dispatcher thread.
+pub fn spawn(ordo: Ordo, sender: Arc<dyn Sender>, policy: RetryPolicy) -> Arc<Heartbeat> {
+    let heartbeat = Arc::new(Heartbeat::default());
+    heartbeat.beat();
+    let beat = heartbeat.clone();
+    let spawned = std::thread::Builder::new()
+        .name("ordo-dispatcher".into())
+        .spawn(move || {
+            loop {
+                match ordo.dispatch_due(sender.as_ref(), policy, BATCH, LEASE_SECS) {
+                    Ok(report) => {
+                        beat.beat();
+                        if report.sent + report.retrying + report.failed > 0 {
+                            tracing::info!(
+                                sent = report.sent,
+                                retrying = report.retrying,
+                                failed = report.failed,
+                                "outbox step"
+                            );
+                        }
+                        if report.sent + report.retrying + report.failed == BATCH as usize {
+                            continue;
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "outbox step failed; retrying"),
+                }
+                std::thread::sleep(PERIOD);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the dispatcher");
+    }
+    heartbeat
+}

@@ -1,0 +1,97 @@
+//! The dispatcher step: sent, retried with back-off, or failed for good.
+
+use crate::ids::NotificationId;
+use crate::notification::{
+    Channel, Notification, NotificationStatus, NotifyEvent, Recipient, RetryPolicy,
+};
+use crate::ports::{MockSender, SendError};
+use crate::usecases::testkit::*;
+use std::sync::{Arc, Mutex};
+
+fn sms(n: u128, attempts: u32) -> Notification {
+    Notification {
+        id: NotificationId::from_uuid(uuid::Uuid::from_u128(n)),
+        recipient: Recipient::Patient(pat(1)),
+        territory_id: Some(t("north")),
+        event: NotifyEvent::OrderCreated,
+        channel: Channel::Sms,
+        message: "Your order ORD-0000000007 has been received.".into(),
+        status: NotificationStatus::Pending,
+        attempts,
+        next_attempt_at: Some(now()),
+        last_error: None,
+        created_at: now(),
+        sent_at: None,
+        acknowledged_at: None,
+    }
+}
+
+type Marks = Arc<Mutex<Vec<(u128, &'static str, u32)>>>;
+
+fn kit_with(rows: Vec<Notification>) -> (Kit, Marks) {
+    let mut kit = Kit::new();
+    kit.notifications
+        .expect_claim_due()
+        .times(1)
+        .returning(move |_, _, _| Ok(rows.clone()));
+    kit.patients
+        .expect_get()
+        .returning(|id| Ok(Some(patient(id, "north"))));
+    let marks: Marks = Arc::default();
+    let m = marks.clone();
+    kit.notifications
+        .expect_mark_sent()
+        .returning(move |id, _| {
+            m.lock().unwrap().push((id.as_uuid().as_u128(), "sent", 0));
+            Ok(())
+        });
+    let m = marks.clone();
+    kit.notifications
+        .expect_mark_attempt_failed()
+        .returning(move |id, attempts, retry, _| {
+            let what = if retry.is_some() { "retry" } else { "failed" };
+            m.lock()
+                .unwrap()
+                .push((id.as_uuid().as_u128(), what, attempts));
+            Ok(())
+        });
+    (kit, marks)
+}
+
+#[test]
+fn outcomes_follow_the_sender_and_the_policy() {
+    let (kit, marks) = kit_with(vec![sms(1, 0), sms(2, 0), sms(3, 2), sms(4, 0)]);
+    let ordo = kit.build();
+    let mut sender = MockSender::new();
+    let mut call = 0;
+    sender.expect_send().returning(move |_, to, message| {
+        assert!(
+            to.phone.is_some(),
+            "the patient's number is looked up at send time"
+        );
+        assert!(message.contains("ORD-"));
+        call += 1;
+        match call {
+            1 => Ok(()),
+            2 => Err(SendError::Unavailable("gateway 503".into())),
+            3 => Err(SendError::Unavailable("gateway 503".into())),
+            _ => Err(SendError::Rejected("invalid number".into())),
+        }
+    });
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        base_ms: 1000,
+    };
+    let report = ordo.dispatch_due(&sender, policy, 10, 60).unwrap();
+    assert_eq!((report.sent, report.retrying, report.failed), (1, 1, 2));
+    assert_eq!(
+        *marks.lock().unwrap(),
+        vec![
+            (1, "sent", 0),
+            (2, "retry", 1),
+            (3, "failed", 3),
+            (4, "failed", 1)
+        ],
+        "a rejection is final at once; the third failed attempt of three gives up"
+    );
+}
