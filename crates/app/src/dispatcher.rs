@@ -13,6 +13,8 @@ const PERIOD: Duration = Duration::from_millis(500);
 /// Rows taken per step, and how long they are leased to this instance.
 const BATCH: u32 = 50;
 const LEASE_SECS: i64 = 60;
+/// How often expired rows are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 /// Seconds since the epoch of the dispatcher's last completed step.
 #[derive(Debug, Default)]
@@ -43,7 +45,20 @@ pub fn spawn(ordo: Ordo, sender: Arc<dyn Sender>, policy: RetryPolicy) -> Arc<He
     let spawned = std::thread::Builder::new()
         .name("ordo-dispatcher".into())
         .spawn(move || {
+            let mut last_purge = std::time::Instant::now();
             loop {
+                // Housekeeping rides on the same thread: expired idempotency keys, revocations.
+                if last_purge.elapsed() >= PURGE_EVERY {
+                    match ordo.purge_expired() {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(
+                            rows = n,
+                            "expired idempotency keys and revocations purged"
+                        ),
+                        Err(e) => tracing::warn!(error = %e, "purge failed; retrying later"),
+                    }
+                    last_purge = std::time::Instant::now();
+                }
                 match ordo.dispatch_due(sender.as_ref(), policy, BATCH, LEASE_SECS) {
                     Ok(report) => {
                         beat.beat();

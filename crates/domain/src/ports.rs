@@ -239,6 +239,8 @@ pub trait IdempotencyStore: Send + Sync {
         key: &str,
         now: Timestamp,
     ) -> StoreResult<Option<IdempotencyRecord>>;
+    /// Deletes records expired at `now`; returns how many.
+    fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;
 }
 
 /// Revoked tokens, shared by every instance on the database.
@@ -254,6 +256,8 @@ pub trait RevokedTokens: Send + Sync {
     ) -> StoreResult<Vec<(String, Timestamp)>>;
     /// Whether `jti` is revoked.
     fn is_revoked(&self, jti: &str) -> StoreResult<bool>;
+    /// Forgets revocations of tokens expired at `now` (they are refused anyway); returns how many.
+    fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;
 }
 
 /// A row a change writes.

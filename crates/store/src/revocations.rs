@@ -85,6 +85,10 @@ impl RevokedTokens for CachedRevocations {
         self.inner.revoked_since(since, now)
     }
 
+    fn purge_expired(&self, now: Timestamp) -> StoreResult<u64> {
+        self.inner.purge_expired(now)
+    }
+
     fn is_revoked(&self, jti: &str) -> StoreResult<bool> {
         let mut known = self
             .known

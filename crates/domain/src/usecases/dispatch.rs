@@ -53,6 +53,13 @@ impl Ordo {
         }
     }
 
+    /// Forgets idempotency keys past their 24 h and revocations of expired tokens; returns how
+    /// many rows went.
+    pub fn purge_expired(&self) -> Result<u64, Error> {
+        let now = self.ports.clock.now();
+        Ok(self.ports.idempotency.purge_expired(now)? + self.ports.revoked.purge_expired(now)?)
+    }
+
     /// Sends up to `limit` due outbox rows, leasing them for `lease_secs`.
     pub fn dispatch_due(
         &self,

@@ -28,6 +28,15 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
     }
     if let Some(rec) = &change.idempotency {
         use schema::idempotency_keys::dsl as k;
+        // A key past its 24 h is free again, even before the purge has run.
+        let now = change.audit.first().map_or(rec.expires_at, |a| a.at);
+        diesel::delete(
+            k::idempotency_keys
+                .filter(k::user_id.eq(DbUuid(rec.user_id.as_uuid())))
+                .filter(k::key.eq(&rec.key))
+                .filter(k::expires_at.le(DbTime::of(now))),
+        )
+        .execute(conn)?;
         diesel::insert_into(k::idempotency_keys)
             .values(IdempotencyRow {
                 user_id: DbUuid(rec.user_id.as_uuid()),

@@ -570,6 +570,15 @@ impl IdempotencyStore for Db {
             expires_at: r.expires_at.get(),
         }))
     }
+
+    fn purge_expired(&self, now: Timestamp) -> StoreResult<u64> {
+        use schema::idempotency_keys::dsl as k;
+        self.write(|c| -> Result<usize, TxError> {
+            Ok(diesel::delete(k::idempotency_keys.filter(k::expires_at.le(DbTime::of(now)))).execute(c)?)
+        })
+        .map(|n| n as u64)
+        .map_err(TxError::into_store)
+    }
 }
 
 impl RevokedTokens for Db {
@@ -602,5 +611,14 @@ impl RevokedTokens for Db {
         use schema::revoked_tokens::dsl as r;
         let n: i64 = self.read(|c| r::revoked_tokens.filter(r::jti.eq(jti)).count().get_result(c))?;
         Ok(n > 0)
+    }
+
+    fn purge_expired(&self, now: Timestamp) -> StoreResult<u64> {
+        use schema::revoked_tokens::dsl as r;
+        self.write(|c| -> Result<usize, TxError> {
+            Ok(diesel::delete(r::revoked_tokens.filter(r::expires_at.le(DbTime::of(now)))).execute(c)?)
+        })
+        .map(|n| n as u64)
+        .map_err(TxError::into_store)
     }
 }

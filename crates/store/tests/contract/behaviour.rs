@@ -421,3 +421,63 @@ mod tampering {
         }
     }
 }
+
+mod expiry {
+    use crate::fixtures::world;
+    use crate::harness::{self, TestDb};
+    use ordo_domain::ports::Clock;
+    use ordo_domain::usecases::{IdempotencyKey, PlaceOutcome};
+
+    /// A key past its 24 h is free again, and the purge forgets expired keys and revocations.
+    fn expired_rows_go(db: &TestDb) {
+        let w = world(db, &[10]);
+        let ports = db.store.ports();
+        let mut req = w.request(&[(w.products[0], 1)]);
+        req.idempotency = Some(IdempotencyKey::new("k", b"same").unwrap());
+        let first = w.ordo.place_order(&w.staff, req.clone()).unwrap();
+        let later = harness::SystemClock.now().plus_seconds(25 * 3600);
+        assert_eq!(
+            ports
+                .idempotency
+                .purge_expired(harness::SystemClock.now())
+                .unwrap(),
+            0,
+            "still fresh"
+        );
+        assert_eq!(ports.idempotency.purge_expired(later).unwrap(), 1);
+        let again = w.ordo.place_order(&w.staff, req).unwrap();
+        assert!(
+            matches!(again, PlaceOutcome::Created(ref o) if o.id != first.order().id),
+            "a purged key is free"
+        );
+
+        ports
+            .revoked
+            .revoke("old", harness::SystemClock.now().plus_seconds(-1))
+            .unwrap();
+        ports
+            .revoked
+            .revoke("live", harness::SystemClock.now().plus_seconds(600))
+            .unwrap();
+        assert_eq!(
+            ports
+                .revoked
+                .purge_expired(harness::SystemClock.now())
+                .unwrap(),
+            1
+        );
+        assert!(ports.revoked.is_revoked("live").unwrap());
+    }
+
+    #[test]
+    fn on_sqlite() {
+        expired_rows_go(&harness::sqlite());
+    }
+
+    #[test]
+    fn on_postgres() {
+        if let Some(db) = harness::postgres() {
+            expired_rows_go(&db);
+        }
+    }
+}
