@@ -124,32 +124,4 @@ impl Event {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use uuid::Uuid;
-
-    #[test]
-    fn frames_have_the_specs_shape() {
-        let e = Event {
-            seq: 42,
-            event: NewEvent {
-                at: Timestamp::parse_rfc3339("2026-11-23T10:00:00Z").unwrap(),
-                territory_id: Some(TerritoryId::parse("north").unwrap()),
-                recipient: None,
-                payload: EventPayload::StatusChange {
-                    order_id: OrderId::from_uuid(Uuid::nil()),
-                    tracking_id: TrackingId::from_random(0),
-                    previous_status: OrderStatus::PendingVerification,
-                    status: OrderStatus::Verified,
-                },
-            },
-        };
-        let v = serde_json::to_value(e.frame()).unwrap();
-        assert_eq!(v["type"], "status_change");
-        assert_eq!(v["event_id"], 42);
-        assert_eq!(v["order_id"], "00000000-0000-0000-0000-000000000000");
-        assert_eq!(v["status"], "verified");
-        assert_eq!(v["territory_id"], "north");
-        assert_eq!(v["timestamp"], "2026-11-23T10:00:00.000000Z");
-    }
-}
+mod tests;

@@ -169,13 +169,4 @@ impl Ordo {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn median_of_odd_even_and_empty() {
-        assert_eq!(median(&mut []), None);
-        assert_eq!(median(&mut [5, 1, 3]), Some(3));
-        assert_eq!(median(&mut [4, 1, 3, 2]), Some(2));
-    }
-}
+mod tests;
