@@ -150,8 +150,8 @@ impl NewProduct {
     /// Parses a new product, reporting every bad field.
     pub fn parse(raw: RawProduct) -> Result<Self, FieldErrors> {
         let mut e = FieldErrors::new();
-        let sku = required(&mut e, "sku", raw.sku.as_deref().map(Sku::parse));
-        let name = required(&mut e, "name", raw.name.as_deref().map(ShortText::parse));
+        let sku = e.require("sku", raw.sku.as_deref().map(Sku::parse));
+        let name = e.require("name", raw.name.as_deref().map(ShortText::parse));
         let price = match raw.price {
             Some(p) => Some(p),
             None => {
@@ -293,30 +293,11 @@ impl StockAdjustment {
             }
             Some(d) => Some(d),
         };
-        let reason = required(
-            &mut e,
-            "reason",
-            raw.reason.as_deref().map(ShortText::parse),
-        );
+        let reason = e.require("reason", raw.reason.as_deref().map(ShortText::parse));
         match (delta, reason) {
             (Some(delta), Some(reason)) => Ok(Self { delta, reason }),
             _ => Err(e),
         }
-    }
-}
-
-/// Records "is required" for a missing field, or the parser's error for a bad one.
-pub(crate) fn required<T, E: fmt::Display>(
-    e: &mut FieldErrors,
-    path: &str,
-    parsed: Option<Result<T, E>>,
-) -> Option<T> {
-    match parsed {
-        None => {
-            e.add(path, "is required");
-            None
-        }
-        Some(r) => e.check(path, r),
     }
 }
 

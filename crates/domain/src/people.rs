@@ -1,7 +1,6 @@
 //! Patients, users and territories.
 
 use crate::auth::Role;
-use crate::catalogue::required;
 use crate::contact::{Email, PhoneNumber};
 use crate::ids::{PatientCode, PatientId, TerritoryId, UserId};
 use crate::order::values::ShortText;
@@ -37,12 +36,11 @@ impl Territory {
     /// Parses a new territory, reporting every bad field.
     pub fn parse(raw: RawTerritory) -> Result<Self, FieldErrors> {
         let mut e = FieldErrors::new();
-        let id = required(
-            &mut e,
+        let id = e.require(
             "territory_id",
             raw.territory_id.as_deref().map(TerritoryId::parse),
         );
-        let name = required(&mut e, "name", raw.name.as_deref().map(ShortText::parse));
+        let name = e.require("name", raw.name.as_deref().map(ShortText::parse));
         match (id, name) {
             (Some(id), Some(name)) => Ok(Self {
                 id,
@@ -116,10 +114,9 @@ impl NewPatient {
     /// Parses a registration, reporting every bad field.
     pub fn parse(raw: RawPatient) -> Result<Self, FieldErrors> {
         let mut e = FieldErrors::new();
-        let code = required(&mut e, "code", raw.code.as_deref().map(PatientCode::parse));
-        let name = required(&mut e, "name", raw.name.as_deref().map(ShortText::parse));
-        let phone = required(
-            &mut e,
+        let code = e.require("code", raw.code.as_deref().map(PatientCode::parse));
+        let name = e.require("name", raw.name.as_deref().map(ShortText::parse));
+        let phone = e.require(
             "contact_number",
             raw.contact_number.as_deref().map(PhoneNumber::parse),
         );
@@ -298,13 +295,9 @@ impl NewUser {
     /// Parses a new user, reporting every bad field.
     pub fn parse(raw: RawUser) -> Result<Self, FieldErrors> {
         let mut e = FieldErrors::new();
-        let email = required(&mut e, "email", raw.email.as_deref().map(Email::parse));
-        let password = required(
-            &mut e,
-            "password",
-            raw.password.as_deref().map(Password::parse),
-        );
-        let role = required(&mut e, "role", raw.role.as_deref().map(Role::parse));
+        let email = e.require("email", raw.email.as_deref().map(Email::parse));
+        let password = e.require("password", raw.password.as_deref().map(Password::parse));
+        let role = e.require("role", raw.role.as_deref().map(Role::parse));
         let territories = parse_territories(&mut e, raw.territories);
         let patient_id = e.check_opt(
             "patient_id",

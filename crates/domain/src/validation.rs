@@ -48,6 +48,21 @@ impl FieldErrors {
         }
     }
 
+    /// Parses a required field: "is required" when absent, the parser's error when bad.
+    pub fn require<T, E: fmt::Display>(
+        &mut self,
+        path: impl Into<String>,
+        parsed: Option<Result<T, E>>,
+    ) -> Option<T> {
+        match parsed {
+            None => {
+                self.add(path, "is required");
+                None
+            }
+            Some(r) => self.check(path, r),
+        }
+    }
+
     /// True when no field is bad.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

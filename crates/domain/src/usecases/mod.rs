@@ -19,7 +19,7 @@ mod stats;
 pub use auth::{LoginOutcome, Session};
 pub use catalogue::{StockHealth, StockIssue, StockMismatch, stock_health};
 pub use dispatch::DispatchReport;
-pub use notifications::SendMessage;
+pub use notifications::{RawSendMessage, SendMessage};
 pub use orders::{IdempotencyKey, PlaceOrder, PlaceOutcome, StatusChange, StatusChanged};
 pub use stats::{OrderStatistics, OrderStats, TerritoryStats};
 

@@ -13,6 +13,20 @@ use crate::notification::{
 use crate::order::query::Page;
 use crate::order::values::LongText;
 use crate::ports::{Change, Listing};
+use crate::validation::FieldErrors;
+use serde::Deserialize;
+
+/// A message as it arrives: `{user_id, message, territory_id}` (seed 002's body).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSendMessage {
+    /// To whom.
+    pub user_id: Option<String>,
+    /// The text.
+    pub message: Option<String>,
+    /// In which territory's name.
+    pub territory_id: Option<String>,
+}
 
 /// A message from staff to a user (seed 002's body).
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +37,30 @@ pub struct SendMessage {
     pub message: LongText,
     /// In which territory's name.
     pub territory_id: TerritoryId,
+}
+
+impl SendMessage {
+    /// Parses a message, reporting every bad field; the text must not be empty.
+    pub fn parse(raw: RawSendMessage) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let user_id = e.require("user_id", raw.user_id.as_deref().map(str::parse::<UserId>));
+        let message = e.require("message", raw.message.as_deref().map(LongText::parse));
+        let territory_id = e.require(
+            "territory_id",
+            raw.territory_id.as_deref().map(TerritoryId::parse),
+        );
+        if message.as_ref().is_some_and(|m| m.as_str().is_empty()) {
+            e.add("message", "must not be empty");
+        }
+        match (user_id, message, territory_id) {
+            (Some(user_id), Some(message), Some(territory_id)) if e.is_empty() => Ok(Self {
+                user_id,
+                message,
+                territory_id,
+            }),
+            _ => Err(e),
+        }
+    }
 }
 
 impl Ordo {

@@ -8,13 +8,12 @@ use crate::{AppState, Caller, blocking};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use ordo_domain::Error;
-use ordo_domain::ids::{PatientCode, UserId};
+use ordo_domain::ids::PatientCode;
 use ordo_domain::order::Order;
 use ordo_domain::order::placement::{OrderRequest, RawOrder, RawOrderLine};
 use ordo_domain::order::query::{OrderFilter, Page};
-use ordo_domain::order::values::LongText;
 use ordo_domain::people::{NewPatient, Patient, RawPatient};
-use ordo_domain::usecases::{PlaceOrder, SendMessage};
+use ordo_domain::usecases::{PlaceOrder, RawSendMessage, SendMessage};
 use ordo_domain::validation::FieldErrors;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -68,69 +67,13 @@ async fn order_000(
 }
 
 /// Seed 002: `{user_id, message, territory_id}` → `{notification_id, status:"sent"}`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Seed002Send {
-    user_id: Option<String>,
-    message: Option<String>,
-    territory_id: Option<String>,
-}
-
-impl Seed002Send {
-    pub(crate) fn parse(self) -> Result<SendMessage, FieldErrors> {
-        let mut e = FieldErrors::new();
-        let user_id = required(
-            &mut e,
-            "user_id",
-            self.user_id.as_deref().map(str::parse::<UserId>),
-        );
-        let message = required(
-            &mut e,
-            "message",
-            self.message.as_deref().map(LongText::parse),
-        );
-        let territory_id = required(
-            &mut e,
-            "territory_id",
-            self.territory_id
-                .as_deref()
-                .map(ordo_domain::ids::TerritoryId::parse),
-        );
-        if message.as_ref().is_some_and(|m| m.as_str().is_empty()) {
-            e.add("message", "must not be empty");
-        }
-        match (user_id, message, territory_id) {
-            (Some(user_id), Some(message), Some(territory_id)) if e.is_empty() => Ok(SendMessage {
-                user_id,
-                message,
-                territory_id,
-            }),
-            _ => Err(e),
-        }
-    }
-}
-
-fn required<T, E: std::fmt::Display>(
-    e: &mut FieldErrors,
-    path: &str,
-    v: Option<Result<T, E>>,
-) -> Option<T> {
-    match v {
-        None => {
-            e.add(path, "is required");
-            None
-        }
-        Some(r) => e.check(path, r),
-    }
-}
-
 async fn send_002(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<Seed002Send>,
+    body: web::Json<RawSendMessage>,
 ) -> Result<HttpResponse, ApiError> {
     limit(&state, &caller, Class::Create)?;
-    let msg = body.into_inner().parse().map_err(Error::from)?;
+    let msg = SendMessage::parse(body.into_inner()).map_err(Error::from)?;
     let ordo = state.ordo.clone();
     let actor = caller.0.actor.clone();
     let n = blocking(move || ordo.send_message(&actor, msg)).await?;
@@ -230,8 +173,7 @@ async fn add_order_004(
     limit(&state, &caller, Class::Create)?;
     let b = body.into_inner();
     let mut e = FieldErrors::new();
-    let code = required(
-        &mut e,
+    let code = e.require(
         "customer_code",
         b.customer_code.as_deref().map(PatientCode::parse),
     );

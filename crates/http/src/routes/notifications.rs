@@ -1,7 +1,6 @@
 //! Notifications (SPEC §9): messages from staff, the caller's inbox, acknowledge and dismiss,
 //! preferences, and the failed outbox for admins.
 
-use super::compat::Seed002Send;
 use super::{Listed, limit, limited, resource, success};
 use crate::error::ApiError;
 use crate::limits::Class;
@@ -52,10 +51,10 @@ fn notification_id(raw: &str) -> Result<NotificationId, ApiError> {
 async fn send(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<Seed002Send>,
+    body: web::Json<ordo_domain::usecases::RawSendMessage>,
 ) -> Result<HttpResponse, ApiError> {
     let n = limit(&state, &caller, Class::Create)?;
-    let msg = body.into_inner().parse().map_err(Error::from)?;
+    let msg = ordo_domain::usecases::SendMessage::parse(body.into_inner()).map_err(Error::from)?;
     let ordo = state.ordo.clone();
     let actor = caller.0.actor.clone();
     let sent = blocking(move || ordo.send_message(&actor, msg)).await?;

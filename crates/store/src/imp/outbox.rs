@@ -36,9 +36,6 @@ fn page_of(rows: Vec<NotificationRow>, n: i64) -> StoreResult<Listing<Notificati
     })
 }
 
-fn limits(page: Page) -> (i64, i64) {
-    (i64::from(page.limit()), i64::try_from(page.offset()).unwrap_or(i64::MAX))
-}
 
 impl NotificationStore for Db {
     fn get(&self, id: NotificationId) -> StoreResult<Option<Notification>> {
@@ -61,7 +58,7 @@ impl NotificationStore for Db {
         page: Page,
     ) -> StoreResult<Listing<Notification>> {
         use schema::notifications::dsl as n;
-        let (limit, offset) = limits(page);
+        let (limit, offset) = super::reads::limit_offset(page);
         let mine = || {
             let mut q = n::notifications.into_boxed::<Backend>().filter(n::channel.eq("in_app"));
             let mut who: Option<Box<dyn BoxableExpression<schema::notifications::table, Backend, SqlType = diesel::sql_types::Bool>>> = None;
@@ -98,7 +95,7 @@ impl NotificationStore for Db {
 
     fn outbox(&self, status: NotificationStatus, page: Page) -> StoreResult<Listing<Notification>> {
         use schema::notifications::dsl as n;
-        let (limit, offset) = limits(page);
+        let (limit, offset) = super::reads::limit_offset(page);
         let rows_of = || {
             n::notifications
                 .into_boxed::<Backend>()

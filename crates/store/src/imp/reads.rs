@@ -21,7 +21,7 @@ use ordo_domain::ports::*;
 use ordo_domain::time::Timestamp;
 use std::collections::BTreeMap;
 
-fn limit_offset(page: Page) -> (i64, i64) {
+pub(crate) fn limit_offset(page: Page) -> (i64, i64) {
     (i64::from(page.limit()), i64::try_from(page.offset()).unwrap_or(i64::MAX))
 }
 
