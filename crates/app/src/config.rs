@@ -23,6 +23,11 @@ pub struct Config {
     pub notify_backoff_ms: u64,
     /// Requests per minute per territory and class (`ORDO_RATE_LIMITS`).
     pub rate_limits: ordo_http::limits::RateLimits,
+    /// WebSocket tuning (`ORDO_WS_BUFFER`, `ORDO_WS_PING_SECS`, `ORDO_WS_IDLE_SECS`,
+    /// `ORDO_WS_RECHECK_SECS`).
+    pub ws: ordo_http::ws::WsSettings,
+    /// Whether e-mail is on (`ORDO_SMTP_URL` set); the senders themselves are in `senders.rs`.
+    pub email_enabled: bool,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -85,6 +90,30 @@ impl Config {
             notify_backoff_ms: number("ORDO_NOTIFY_BACKOFF_MS", 1000)?,
             rate_limits: var("ORDO_RATE_LIMITS")
                 .map_or_else(|| Ok(Default::default()), |v| v.parse())?,
+            ws: ws_settings()?,
+            email_enabled: var("ORDO_SMTP_URL").is_some(),
         })
     }
+}
+
+/// WebSocket tuning: events queued per connection, ping period, idle timeout, re-check period.
+fn ws_settings() -> Result<ordo_http::ws::WsSettings, String> {
+    let d = ordo_http::ws::WsSettings::default();
+    let ping = number("ORDO_WS_PING_SECS", d.ping_every.as_secs())?;
+    let idle = number("ORDO_WS_IDLE_SECS", d.idle_timeout.as_secs())?;
+    if ping == 0 || idle <= ping {
+        return Err("ORDO_WS_PING_SECS must be at least 1 and below ORDO_WS_IDLE_SECS".into());
+    }
+    let recheck = number("ORDO_WS_RECHECK_SECS", d.recheck_every.as_secs())?;
+    let buffer: usize = number("ORDO_WS_BUFFER", d.buffer)?;
+    if buffer == 0 || recheck == 0 {
+        return Err("ORDO_WS_BUFFER and ORDO_WS_RECHECK_SECS must be positive numbers".into());
+    }
+    Ok(ordo_http::ws::WsSettings {
+        buffer,
+        ping_every: std::time::Duration::from_secs(ping),
+        idle_timeout: std::time::Duration::from_secs(idle),
+        recheck_every: std::time::Duration::from_secs(recheck),
+        ..d
+    })
 }

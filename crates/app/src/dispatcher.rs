@@ -3,16 +3,15 @@
 
 use ordo_domain::notification::RetryPolicy;
 use ordo_domain::ports::Sender;
-use ordo_domain::usecases::Ordo;
+use ordo_domain::usecases::{Lease, Ordo};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How often the outbox is polled.
 const PERIOD: Duration = Duration::from_millis(500);
-/// Rows taken per step, and how long they are leased to this instance.
+/// Rows taken per step (leased to this instance for `ORDO_NOTIFY_LEASE_SECS`).
 const BATCH: u32 = 50;
-const LEASE_SECS: i64 = 60;
 /// How often expired rows are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
@@ -38,7 +37,12 @@ impl Heartbeat {
 }
 
 /// Starts the dispatcher thread.
-pub fn spawn(ordo: Ordo, sender: Arc<dyn Sender>, policy: RetryPolicy) -> Arc<Heartbeat> {
+pub fn spawn(
+    ordo: Ordo,
+    sender: Arc<dyn Sender>,
+    lease: Lease,
+    policy: RetryPolicy,
+) -> Arc<Heartbeat> {
     let heartbeat = Arc::new(Heartbeat::default());
     heartbeat.beat();
     let beat = heartbeat.clone();
@@ -59,7 +63,7 @@ pub fn spawn(ordo: Ordo, sender: Arc<dyn Sender>, policy: RetryPolicy) -> Arc<He
                     }
                     last_purge = std::time::Instant::now();
                 }
-                match ordo.dispatch_due(sender.as_ref(), policy, BATCH, LEASE_SECS) {
+                match ordo.dispatch_due(sender.as_ref(), policy, BATCH, lease) {
                     Ok(report) => {
                         beat.beat();
                         if report.sent + report.retrying + report.failed > 0 {
@@ -68,6 +72,12 @@ pub fn spawn(ordo: Ordo, sender: Arc<dyn Sender>, policy: RetryPolicy) -> Arc<He
                                 retrying = report.retrying,
                                 failed = report.failed,
                                 "outbox step"
+                            );
+                        }
+                        if report.deferred > 0 {
+                            tracing::warn!(
+                                deferred = report.deferred,
+                                "sends would have outlived the lease; they wait for it to end"
                             );
                         }
                         if report.sent + report.retrying + report.failed == BATCH as usize {

@@ -4,6 +4,7 @@
 mod config;
 mod demo;
 mod dispatcher;
+mod senders;
 mod system;
 mod wiring;
 
@@ -197,7 +198,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 
 fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
     let config = Config::from_env(url)?;
+    // Before the store opens: a misconfigured gateway stops the start, not the first delivery.
+    let delivery = senders::from_env()?;
     let (store, ordo) = wiring::build(&config)?;
+    let (hub, _event_watch) = wiring::realtime(&store, &ordo, config.ws.clone())?;
     if demo {
         if demo::load(&ordo)? {
             tracing::info!("demo data loaded");
@@ -206,7 +210,8 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
     }
     let heartbeat = dispatcher::spawn(
         ordo.clone(),
-        Arc::new(ordo_notify::LogSender),
+        Arc::new(delivery.senders),
+        delivery.lease,
         ordo_domain::notification::RetryPolicy {
             max_attempts: config.notify_max_attempts,
             base_ms: config.notify_backoff_ms,
@@ -241,6 +246,7 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
                 ready,
                 login_throttle: Arc::new(login_throttle),
                 limiter: Arc::new(ordo_http::limits::Limiter::new(&rate_limits)),
+                hub,
             };
             let server = ordo_http::server(state, listener)?;
             server.await

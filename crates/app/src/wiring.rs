@@ -48,7 +48,22 @@ pub fn build(config: &Config) -> Result<(Store, Ordo), String> {
     };
     let settings = Settings {
         token_ttl_secs: config.token_ttl_secs,
+        email_enabled: config.email_enabled,
         ..Settings::default()
     };
     Ok((store, Ordo::new(ports, settings)))
+}
+
+/// Starts the WebSocket fan-out and plugs the store's wake-ups into it (this instance's commits;
+/// other instances' through PostgreSQL notifications). Keep the watch for as long as serving.
+pub fn realtime(
+    store: &Store,
+    ordo: &Ordo,
+    settings: ordo_http::ws::WsSettings,
+) -> Result<(ordo_http::ws::Hub, ordo_store::EventWatch), String> {
+    let hub = ordo_http::ws::Hub::start(ordo.clone(), settings)?;
+    let watch = store
+        .on_new_events(hub.waker())
+        .map_err(|e| e.to_string())?;
+    Ok((hub, watch))
 }

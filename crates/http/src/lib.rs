@@ -1,4 +1,4 @@
-//! `ordo-http`: the actix-web REST API (and, from issue 6, the actix-ws WebSocket front end).
+//! `ordo-http`: the actix-web REST API and the actix-ws WebSocket front end (`ws`).
 //!
 //! It owns the HTTP edge only: requests become domain value types here, use cases run on actix's
 //! blocking pool (Diesel and argon2 never run on the executor), and `ordo_domain::Error` maps
@@ -12,6 +12,7 @@ mod panics;
 mod request_id;
 mod routes;
 mod throttle;
+pub mod ws;
 
 pub use throttle::LoginThrottle;
 
@@ -42,6 +43,8 @@ pub struct AppState {
     pub login_throttle: Arc<LoginThrottle>,
     /// Per-territory request limits.
     pub limiter: Arc<limits::Limiter>,
+    /// The WebSocket fan-out of this instance.
+    pub hub: ws::Hub,
 }
 
 /// Runs a use case on actix's blocking pool: Diesel and argon2 never block the executor.
@@ -68,6 +71,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The server, listening on `listener` until it is stopped.
 pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
     metrics::install();
+    // On SIGINT or SIGTERM the WebSockets get their close frame first; then actix stops
+    // gracefully (SPEC §11).
+    let shutdown = ws::shutdown_on_signal(state.hub.clone());
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -81,6 +87,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
             }))
     })
     .listen(listener)?
+    .shutdown_signal(shutdown)
     .shutdown_timeout(10)
     .run();
     Ok(server)

@@ -12,9 +12,11 @@ mod error;
 mod revocations;
 mod schema;
 mod types;
+mod wake;
 
 pub use backend::{pg, sqlite};
 pub use revocations::CachedRevocations;
+pub use wake::{EventWatch, LISTEN_POLL, Wake};
 
 use diesel::Connection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -244,6 +246,28 @@ impl Store {
     /// A round trip to the database (for `/ready`).
     pub fn ping(&self) -> StoreResult<()> {
         self.ports().events.head().map(|_| ())
+    }
+
+    /// Calls `wake` whenever the event log may have grown: after each write this process
+    /// commits, and on PostgreSQL also when any process commits events (`LISTEN`, polled every
+    /// [`LISTEN_POLL`]). Set once per store; keep the returned watch for as long as wake-ups
+    /// are wanted. See `wake.rs`.
+    pub fn on_new_events(&self, wake: Wake) -> Result<EventWatch, OpenError> {
+        let set = match self {
+            Store::Sqlite(db) => db.on_commit.set(wake.clone()),
+            Store::Postgres(db) => db.on_commit.set(wake.clone()),
+        };
+        if !set {
+            return Err(OpenError::Store(StoreError::Other(
+                "the event wake-up is already set".into(),
+            )));
+        }
+        match self {
+            Store::Sqlite(_) => Ok(EventWatch::local_only()),
+            Store::Postgres(db) => wake::listen(db.url.clone(), wake)
+                .map(EventWatch::with_listener)
+                .map_err(|e| OpenError::Connect(format!("cannot start the event listener: {e}"))),
+        }
     }
 }
 

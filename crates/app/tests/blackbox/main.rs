@@ -7,9 +7,11 @@ mod server;
 
 mod auth;
 mod compat;
+mod delivery;
 mod demo;
 mod edge;
 mod notifications;
 mod orders;
 mod people;
 mod throttling;
+mod ws;

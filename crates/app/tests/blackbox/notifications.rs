@@ -3,14 +3,20 @@
 use crate::server::{Server, agent, error_code, send};
 use serde_json::{Value, json};
 
-fn token(s: &Server, email: &str, pw: &str) -> String {
+pub(crate) fn token(s: &Server, email: &str, pw: &str) -> String {
     s.login(email, pw).1["data"]["access_token"]
         .as_str()
         .unwrap()
         .to_owned()
 }
 
-fn req(s: &Server, t: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+pub(crate) fn req(
+    s: &Server,
+    t: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let auth = format!("Bearer {t}");
     let a = agent();
     match method {

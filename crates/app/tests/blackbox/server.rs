@@ -9,6 +9,30 @@ use std::process::{Child, Command, Stdio};
 pub const SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
 pub const PASSWORD: &str = "correct horse battery";
 
+/// How to launch a server beyond the defaults of [`Server::start`].
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// Extra environment for `ordo serve`.
+    pub env: Vec<(String, String)>,
+    /// Another database than a fresh SQLite file (e.g. a PostgreSQL URL).
+    pub database_url: Option<String>,
+    /// Create `admin@example.com` first (off for a second instance on a shared database).
+    pub add_admin: bool,
+    /// Keep stderr (the logs) in a file, for [`Server::logs`].
+    pub capture_logs: bool,
+}
+
+impl Default for Launch {
+    fn default() -> Self {
+        Self {
+            env: Vec::new(),
+            database_url: None,
+            add_admin: true,
+            capture_logs: false,
+        }
+    }
+}
+
 pub struct Server {
     child: Child,
     pub base: String,
@@ -121,6 +145,71 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// `ordo serve` as `launch` describes it.
+    pub fn launch(launch: &Launch) -> Self {
+        let dir = fresh_dir();
+        let with_db = |c: &mut Command| {
+            if let Some(url) = &launch.database_url {
+                c.env("ORDO_DATABASE_URL", url);
+            }
+        };
+        if launch.add_admin {
+            let mut add = ordo(&dir);
+            with_db(&mut add);
+            let status = add
+                .args([
+                    "user",
+                    "add",
+                    "--email",
+                    "admin@example.com",
+                    "--role",
+                    "admin",
+                ])
+                .args(["--password", PASSWORD])
+                .stdout(Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success(), "ordo user add failed");
+        }
+        let mut serve = ordo(&dir);
+        with_db(&mut serve);
+        serve.envs(launch.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        if launch.capture_logs {
+            let log = std::fs::File::create(dir.join("stderr.log")).unwrap();
+            serve.stderr(log);
+        }
+        let mut child = serve.arg("serve").stdout(Stdio::piped()).spawn().unwrap();
+        let base = listening(&mut child, &mut Vec::new());
+        Server { child, base, dir }
+    }
+
+    /// What the server wrote to stderr (its logs), when launched with `capture_logs`.
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default()
+    }
+
+    /// `host:port`, for a WebSocket client.
+    pub fn addr(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// Sends SIGTERM, as an orchestrator would, and waits up to `within` for the exit.
+    pub fn terminate(&mut self, within: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -TERM failed");
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                return Some(exit);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
     }
 
     pub fn login(&self, email: &str, password: &str) -> (u16, Value) {

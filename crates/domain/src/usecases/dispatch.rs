@@ -16,6 +16,22 @@ pub struct DispatchReport {
     pub retrying: usize,
     /// Failed for good.
     pub failed: usize,
+    /// Claimed but not tried: the lease would have ended during the send. They come back when
+    /// it ends.
+    pub deferred: usize,
+}
+
+/// How long claimed rows belong to one dispatcher, and the longest one send may take.
+///
+/// A send is only started if it must end before the lease does: past the lease another
+/// dispatcher may claim the row, and two sends of one notification are what the lease exists
+/// to prevent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease {
+    /// Seconds the claimed rows are held.
+    pub secs: i64,
+    /// The senders' timeout, in whole seconds, rounded up.
+    pub per_send_secs: i64,
 }
 
 impl Ordo {
@@ -60,21 +76,23 @@ impl Ordo {
         Ok(self.ports.idempotency.purge_expired(now)? + self.ports.revoked.purge_expired(now)?)
     }
 
-    /// Sends up to `limit` due outbox rows, leasing them for `lease_secs`.
+    /// Sends up to `limit` due outbox rows, under `lease`.
     pub fn dispatch_due(
         &self,
         sender: &dyn Sender,
         policy: RetryPolicy,
         limit: u32,
-        lease_secs: i64,
+        lease: Lease,
     ) -> Result<DispatchReport, Error> {
         let now = self.ports.clock.now();
-        let rows = self
-            .ports
-            .notifications
-            .claim_due(now, now.plus_seconds(lease_secs), limit)?;
+        let lease_end = now.plus_seconds(lease.secs);
+        let rows = self.ports.notifications.claim_due(now, lease_end, limit)?;
         let mut report = DispatchReport::default();
         for n in rows {
+            if self.ports.clock.now().plus_seconds(lease.per_send_secs) >= lease_end {
+                report.deferred += 1;
+                continue;
+            }
             let attempts = n.attempts + 1;
             match self.deliver(sender, &n) {
                 Ok(()) => {

@@ -14,13 +14,15 @@ mod order_reads;
 mod orders;
 mod patients;
 mod people;
+mod realtime;
 mod stats;
 
 pub use auth::{LoginOutcome, Session};
 pub use catalogue::{StockHealth, StockIssue, StockMismatch, stock_health};
-pub use dispatch::DispatchReport;
+pub use dispatch::{DispatchReport, Lease};
 pub use notifications::{RawSendMessage, SendMessage};
 pub use orders::{IdempotencyKey, PlaceOrder, PlaceOutcome, StatusChange, StatusChanged};
+pub use realtime::{Audience, ReplayPage, Stream, Subscription};
 pub use stats::{OrderStatistics, OrderStats, TerritoryStats};
 
 use crate::error::Error;
@@ -76,6 +78,9 @@ pub struct Settings {
     pub idempotency_ttl_secs: i64,
     /// How many times a status change is retried when it loses a race it could still win.
     pub max_transition_retries: u32,
+    /// Whether e-mail can be sent at all (`ORDO_SMTP_URL` set): when it cannot, no e-mail is
+    /// put in the outbox, rather than rows that could only fail.
+    pub email_enabled: bool,
 }
 
 impl Default for Settings {
@@ -84,6 +89,7 @@ impl Default for Settings {
             token_ttl_secs: 3600,
             idempotency_ttl_secs: 24 * 3600,
             max_transition_retries: 3,
+            email_enabled: true,
         }
     }
 }

@@ -97,7 +97,7 @@ impl Ordo {
         let prefs = self.prefs_of(preference_owner(&to_actor))?;
         let reach = Reachability {
             phone: to.phone.is_some(),
-            email: true,
+            email: self.settings.email_enabled,
         };
         let now = self.ports.clock.now();
         let planned =

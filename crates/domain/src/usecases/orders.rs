@@ -1,6 +1,6 @@
 //! Placing orders and moving them through the workflow.
 
-use super::Ordo;
+use super::{Ordo, Settings};
 use crate::audit::{AuditAction, AuditDraft, EntityType};
 use crate::auth::{Actor, Role};
 use crate::error::Error;
@@ -170,7 +170,8 @@ impl Ordo {
             Vec::new()
         };
         let prefs = self.prefs_of(Recipient::Patient(patient.id))?;
-        let planned = notification::on_order_created(&order, &prefs, reach(&patient), &staff);
+        let planned =
+            notification::on_order_created(&order, &prefs, reach(&patient, &self.settings), &staff);
         let notifications = self.materialise(planned, Some(&territory), now);
 
         let audit = AuditDraft::new(
@@ -396,7 +397,7 @@ impl Ordo {
         let planned = match &patient {
             Some(p) => {
                 let prefs = self.prefs_of(Recipient::Patient(p.id))?;
-                notification::on_status_change(&next, &prefs, reach(p))
+                notification::on_status_change(&next, &prefs, reach(p, &self.settings))
             }
             None => Vec::new(),
         };
@@ -477,10 +478,10 @@ fn invalid(from: OrderStatus, to: OrderStatus) -> Error {
 }
 
 /// Whether a patient can be reached by SMS and e-mail (they always have a contact number).
-pub(crate) fn reach(p: &Patient) -> Reachability {
+pub(crate) fn reach(p: &Patient, settings: &Settings) -> Reachability {
     Reachability {
         phone: true,
-        email: p.email.is_some(),
+        email: settings.email_enabled && p.email.is_some(),
     }
 }
 

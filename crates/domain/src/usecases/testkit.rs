@@ -182,6 +182,10 @@ impl Kit {
     }
 
     pub fn build(self) -> Ordo {
+        self.build_with(Settings::default())
+    }
+
+    pub fn build_with(self, settings: Settings) -> Ordo {
         Ordo::new(
             Ports {
                 orders: Arc::new(self.orders),
@@ -200,7 +204,7 @@ impl Kit {
                 hasher: Arc::new(self.hasher),
                 tokens: Arc::new(self.tokens),
             },
-            Settings::default(),
+            settings,
         )
     }
 }

@@ -131,6 +131,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .chain(audit::resources())
         .chain(compat::resources())
         .chain(notifications::resources())
+        .chain(crate::ws::resources())
     {
         cfg.service(r);
     }

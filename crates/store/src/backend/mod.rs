@@ -2,3 +2,5 @@
 
 pub mod pg;
 pub mod sqlite;
+
+mod group_commit;

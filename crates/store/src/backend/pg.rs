@@ -36,6 +36,10 @@ impl CustomizeConnection<Conn, diesel::r2d2::Error> for Timeouts {
 /// The database handle; implements every persistence port.
 pub struct Db {
     pool: Pool<ConnectionManager<Conn>>,
+    /// For the `LISTEN` connection of the event tail (`wake.rs`); never printed.
+    pub(crate) url: String,
+    /// Fired after each committed write: the event tail's wake-up (`wake.rs`).
+    pub(crate) on_commit: crate::wake::OnCommit,
 }
 
 impl std::fmt::Debug for Db {
@@ -59,7 +63,11 @@ impl Db {
             }))
             .build(ConnectionManager::<Conn>::new(url))
             .map_err(from_pool)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            url: url.to_owned(),
+            on_commit: Default::default(),
+        })
     }
 
     pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Conn) -> QueryResult<T>) -> StoreResult<T> {
@@ -72,7 +80,13 @@ impl Db {
         E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
     {
         let mut conn = self.pool.get().map_err(from_pool)?;
-        (*conn).transaction(f)
+        let done = (*conn).transaction(f);
+        drop(conn);
+        // After the commit, so whoever wakes sees what it wrote; a rollback wrote no event.
+        if done.is_ok() {
+            self.on_commit.fire();
+        }
+        done
     }
 }
 

@@ -1,5 +1,6 @@
 //! The SQLite backend: the database file in WAL mode, one writer connection (write transactions
-//! begin IMMEDIATE, so writers queue for the pool instead of deadlocking) and a pool of readers.
+//! begin IMMEDIATE, so writers queue instead of deadlocking, and writers that queue share one
+//! commit: see `group_commit.rs`) and a pool of readers.
 
 use crate::error::{from_diesel, from_pool};
 pub(crate) use crate::schema::sqlite as schema;
@@ -34,14 +35,16 @@ impl CustomizeConnection<Conn, diesel::r2d2::Error> for Pragmas {
 
 /// The database handle; implements every persistence port.
 pub struct Db {
-    write: Pool<ConnectionManager<Conn>>,
+    write: super::group_commit::GroupCommit,
     read: Pool<ConnectionManager<Conn>>,
+    /// Fired after each committed write: the event tail's wake-up (`wake.rs`).
+    pub(crate) on_commit: crate::wake::OnCommit,
 }
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("sqlite::Db")
-            .field("write", &self.write.state())
+            .field("write", &self.write)
             .field("read", &self.read.state())
             .finish()
     }
@@ -69,8 +72,9 @@ impl Db {
     /// Opens one writer and `readers` reader connections; `timeout` bounds waits for either.
     pub fn open(path: &str, readers: u32, timeout: Duration) -> StoreResult<Self> {
         Ok(Self {
-            write: pool(path, 1, timeout)?,
+            write: super::group_commit::GroupCommit::new(pool(path, 1, timeout)?, timeout),
             read: pool(path, readers.max(1), timeout)?,
+            on_commit: Default::default(),
         })
     }
 
@@ -83,8 +87,12 @@ impl Db {
     where
         E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
     {
-        let mut conn = self.write.get().map_err(from_pool)?;
-        (*conn).immediate_transaction(f)
+        let done = self.write.write(f);
+        // After the commit, so whoever wakes sees what it wrote; a rollback wrote no event.
+        if done.is_ok() {
+            self.on_commit.fire();
+        }
+        done
     }
 }
 

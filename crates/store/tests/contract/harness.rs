@@ -19,7 +19,23 @@ pub struct TestDb {
 
 enum Cleanup {
     File(std::path::PathBuf),
-    PgDatabase { admin_url: String, name: String },
+    PgDatabase {
+        admin_url: String,
+        name: String,
+    },
+    /// Another handle on a database some other `TestDb` owns.
+    Nothing,
+}
+
+impl TestDb {
+    /// A second store on `owner`'s database (another instance); `owner` cleans up.
+    pub fn sharing(store: Store, owner: &TestDb) -> TestDb {
+        TestDb {
+            store,
+            url: owner.url.clone(),
+            cleanup: Cleanup::Nothing,
+        }
+    }
 }
 
 impl Drop for TestDb {
@@ -36,6 +52,7 @@ impl Drop for TestDb {
                             .execute(&mut c);
                 }
             }
+            Cleanup::Nothing => {}
         }
     }
 }

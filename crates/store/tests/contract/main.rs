@@ -9,3 +9,4 @@ mod fixtures;
 mod harness;
 mod schema_parity;
 mod unavailable;
+mod wake;

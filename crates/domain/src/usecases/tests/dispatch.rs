@@ -5,6 +5,7 @@ use crate::notification::{
     Channel, Notification, NotificationStatus, NotifyEvent, Recipient, RetryPolicy,
 };
 use crate::ports::{MockSender, SendError};
+use crate::usecases::Lease;
 use crate::usecases::testkit::*;
 use std::sync::{Arc, Mutex};
 
@@ -25,6 +26,11 @@ fn sms(n: u128, attempts: u32) -> Notification {
         acknowledged_at: None,
     }
 }
+
+const LEASE: Lease = Lease {
+    secs: 60,
+    per_send_secs: 10,
+};
 
 type Marks = Arc<Mutex<Vec<(u128, &'static str, u32)>>>;
 
@@ -82,7 +88,7 @@ fn outcomes_follow_the_sender_and_the_policy() {
         max_attempts: 3,
         base_ms: 1000,
     };
-    let report = ordo.dispatch_due(&sender, policy, 10, 60).unwrap();
+    let report = ordo.dispatch_due(&sender, policy, 10, LEASE).unwrap();
     assert_eq!((report.sent, report.retrying, report.failed), (1, 1, 2));
     assert_eq!(
         *marks.lock().unwrap(),
@@ -94,4 +100,23 @@ fn outcomes_follow_the_sender_and_the_policy() {
         ],
         "a rejection is final at once; the third failed attempt of three gives up"
     );
+}
+
+#[test]
+fn no_send_starts_that_could_outlive_the_lease() {
+    // A send that may take as long as the lease could still be running when another
+    // dispatcher claims the row: it is not started, and nothing is marked.
+    let (kit, marks) = kit_with(vec![sms(1, 0), sms(2, 0)]);
+    let ordo = kit.build();
+    let mut sender = MockSender::new();
+    sender.expect_send().never();
+    let lease = Lease {
+        secs: 10,
+        per_send_secs: 10,
+    };
+    let report = ordo
+        .dispatch_due(&sender, RetryPolicy::default(), 10, lease)
+        .unwrap();
+    assert_eq!((report.sent, report.deferred), (0, 2));
+    assert!(marks.lock().unwrap().is_empty());
 }

@@ -98,6 +98,46 @@ fn placement_prices_from_the_catalogue_and_commits_once() {
     assert!(!audit_json.contains("INS123456789") && !audit_json.contains("James"));
 }
 
+/// The channels of the notifications a placement for a patient with an e-mail address writes.
+fn channels_of_placement(settings: crate::usecases::Settings) -> Vec<Channel> {
+    let mut kit = Kit::new();
+    kit.patients.expect_get().returning(|id| {
+        let mut p = patient(id, "north");
+        p.email = Some(crate::phi::Phi::new(
+            crate::contact::Email::parse("bond@example.org").unwrap(),
+        ));
+        Ok(Some(p))
+    });
+    kit.territories
+        .expect_get()
+        .returning(|id| Ok(Some(territory(id.as_str()))));
+    kit.products
+        .expect_get_many()
+        .returning(|_| Ok(vec![product(1, "12.99", 10)]));
+    kit.default_preferences();
+    let commits = recording(&mut kit);
+    let ordo = kit.build_with(settings);
+    let req = request(Some(&pat(1).to_string()), &[(1, 1)]);
+    ordo.place_order(&staff(&["north"]), place(req)).unwrap();
+    let commits = commits.lock().unwrap();
+    commits[0].notifications.iter().map(|n| n.channel).collect()
+}
+
+#[test]
+fn a_patient_with_an_address_is_emailed_only_when_email_is_configured() {
+    let on = channels_of_placement(crate::usecases::Settings::default());
+    assert!(
+        on.contains(&Channel::Email) && on.contains(&Channel::Sms),
+        "{on:?}"
+    );
+    let off = channels_of_placement(crate::usecases::Settings {
+        email_enabled: false,
+        ..Default::default()
+    });
+    assert!(!off.contains(&Channel::Email), "{off:?}");
+    assert!(off.contains(&Channel::Sms), "{off:?}");
+}
+
 #[test]
 fn a_shortage_names_every_short_line_and_nothing_else_is_written() {
     let mut kit = catalogue_kit();
