@@ -86,6 +86,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
                 Err::<actix_web::HttpResponse, _>(ApiError::no_route())
             }))
     })
+    .on_connect(ws::limit_unsent)
     .listen(listener)?
     .shutdown_signal(shutdown)
     .shutdown_timeout(10)

@@ -190,6 +190,11 @@ impl Server {
         std::fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default()
     }
 
+    /// The server's process id (for its memory in `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `host:port`, for a WebSocket client.
     pub fn addr(&self) -> &str {
         self.base.trim_start_matches("http://")

@@ -64,6 +64,7 @@ pub struct Subscription {
     stream: Stream,
     audiences: Vec<Audience>,
     since: Option<i64>,
+    start: i64,
 }
 
 impl Subscription {
@@ -80,6 +81,12 @@ impl Subscription {
     /// `since=N`: replay the visible events after N before going live. `None`: live only.
     pub fn since(&self) -> Option<i64> {
         self.since
+    }
+
+    /// The sequence number the stream starts after: `since`, or the log's head when the
+    /// subscription was accepted (a live-only stream shows nothing committed before).
+    pub fn start(&self) -> i64 {
+        self.start
     }
 
     /// Whether this subscription may see `event`.
@@ -131,12 +138,13 @@ impl Ordo {
         if self.ports.territories.get(&territory)?.is_none() {
             return Err(Error::NotFound("territory"));
         }
-        self.check_since(since)?;
+        let start = self.start_of(since)?;
         Ok(Subscription {
             user_id: actor.user_id(),
             audiences: vec![Audience::Territory(territory.clone())],
             stream: Stream::Orders(territory),
             since,
+            start,
         })
     }
 
@@ -151,7 +159,7 @@ impl Ordo {
         if !e.is_empty() {
             return Err(e.into());
         }
-        self.check_since(since)?;
+        let start = self.start_of(since)?;
         Ok(Subscription {
             user_id: actor.user_id(),
             stream: Stream::Notifications,
@@ -160,6 +168,7 @@ impl Ordo {
                 .map(Audience::Recipient)
                 .collect(),
             since,
+            start,
         })
     }
 
@@ -220,16 +229,18 @@ impl Ordo {
         Ok(self.ports.events.head()?)
     }
 
-    fn check_since(&self, since: Option<i64>) -> Result<(), Error> {
-        let Some(since) = since else { return Ok(()) };
+    /// Where a stream starts: after `since`, which may not be ahead of the log, or after the
+    /// log's head.
+    fn start_of(&self, since: Option<i64>) -> Result<i64, Error> {
         let head = self.ports.events.head()?;
-        if since > head {
-            return Err(Error::field(
+        match since {
+            Some(since) if since > head => Err(Error::field(
                 "since",
                 format!("is ahead of the event log (last event {head})"),
-            ));
+            )),
+            Some(since) => Ok(since),
+            None => Ok(head),
         }
-        Ok(())
     }
 }
 

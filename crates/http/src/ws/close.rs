@@ -12,7 +12,8 @@ pub(crate) enum Ending {
     Gone,
     /// The server is shutting down: 1001, reconnect elsewhere or later.
     Shutdown,
-    /// The client read too slowly and its buffer filled: 1008.
+    /// The client read too slowly: its buffer filled, or one write waited for the idle timeout
+    /// (1008).
     TooSlow,
     /// The client sent more messages than the territory's `ws` budget allows: 1008.
     RateLimited,

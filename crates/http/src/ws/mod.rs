@@ -203,6 +203,26 @@ pub(crate) fn resources() -> Vec<actix_web::Resource> {
         .collect()
 }
 
+/// Unsent bytes the kernel may hold for one connection before the socket stops taking more.
+///
+/// Without it Linux grows a socket's send buffer up to `net.ipv4.tcp_wmem` (4 MiB by default)
+/// for a client that does not read, so megabytes would pile up in the kernel before the
+/// per-connection queue filled and the client was closed. `TCP_NOTSENT_LOWAT` caps the part not
+/// yet sent, not the part in flight, so throughput to a client that reads is unaffected.
+const UNSENT_LIMIT: u32 = 32 * 1024;
+
+/// For `HttpServer::on_connect`: caps the unsent bytes of every accepted connection.
+pub(crate) fn limit_unsent(conn: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
+    if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Err(e) = socket2::SockRef::from(tcp).set_tcp_notsent_lowat(UNSENT_LIMIT) {
+            tracing::debug!(error = %e, "TCP_NOTSENT_LOWAT not set");
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let _ = (tcp, UNSENT_LIMIT);
+    }
+}
+
 /// Resolves on SIGINT or SIGTERM, after telling every session to close with 1001: actix then
 /// stops gracefully, waiting for the connections to finish.
 pub(crate) async fn shutdown_on_signal(hub: Hub) {

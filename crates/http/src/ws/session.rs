@@ -10,7 +10,8 @@
 //! 4. go live, skipping queued events with `seq <= cursor` (those step 3 already sent).
 //!
 //! Without `since` the handler registered before answering the handshake, and `cursor` starts at
-//! R. Registering after the first replay keeps the queue free during a long replay, so a client
+//! R, or at the log's head when the subscription was accepted if the hub had not read that far
+//! yet (so a live stream never shows an event committed before it was accepted). Registering after the first replay keeps the queue free during a long replay, so a client
 //! catching up on a day of events is not closed for overflow.
 
 use super::close::Ending;
@@ -65,8 +66,10 @@ pub(crate) async fn run(mut conn: Conn) {
 impl Conn {
     async fn serve(&mut self) -> Ending {
         let (mut subscriber, mut cursor) = match (self.subscriber.take(), self.sub.since()) {
+            // The hub may not have read the newest commits yet: what came before the
+            // subscription was accepted is skipped all the same.
             (Some(s), _) => {
-                let at = s.registered_at;
+                let at = s.registered_at.max(self.sub.start());
                 (s, at)
             }
             (None, since) => {
@@ -110,7 +113,8 @@ impl Conn {
             for event in &page.events {
                 let text =
                     serde_json::to_string(&event.frame()).map_err(|_| Ending::Unavailable)?;
-                self.send(ByteString::from(text), control).await?;
+                self.send(Out::Text(ByteString::from(text)), control)
+                    .await?;
             }
             *cursor = page.scanned_to;
             if page.at_end {
@@ -125,6 +129,9 @@ impl Conn {
         let mut ping = tokio::time::interval_at(start + settings.ping_every, settings.ping_every);
         let mut recheck =
             tokio::time::interval_at(start + settings.recheck_every, settings.recheck_every);
+        // After a slow write, carry on from now rather than firing the missed ticks at once.
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut heard = Instant::now();
         let control = subscriber.control.clone();
         loop {
@@ -142,7 +149,7 @@ impl Conn {
                 msg = self.stream.recv() => match msg {
                     Some(Ok(m)) => {
                         heard = Instant::now();
-                        if let Err(e) = self.answer(m).await {
+                        if let Err(e) = self.answer(m, &control).await {
                             return e;
                         }
                     }
@@ -153,8 +160,8 @@ impl Conn {
                     if heard.elapsed() >= settings.idle_timeout {
                         return Ending::Idle;
                     }
-                    if self.session.ping(b"").await.is_err() {
-                        return Ending::Gone;
+                    if let Err(e) = self.send(Out::Ping, Some(&control)).await {
+                        return e;
                     }
                 }
                 _ = recheck.tick() => {
@@ -176,29 +183,40 @@ impl Conn {
         if d.seq <= *cursor {
             return Ok(());
         }
-        self.send(d.frame.clone(), Some(control)).await?;
+        self.send(Out::Text(d.frame.clone()), Some(control)).await?;
         *cursor = d.seq;
         Ok(())
     }
 
-    /// Sends one frame; gives up when the hub says stop, even if the socket is not draining.
-    async fn send(&mut self, frame: ByteString, control: Option<&Control>) -> Result<(), Ending> {
-        let sent = match control {
-            Some(control) => tokio::select! {
-                biased;
-                why = control.wait() => return Err(stop_ending(why)),
-                sent = self.session.text(frame) => sent,
-            },
-            None => self.session.text(frame).await,
+    /// Sends one frame; gives up when the hub says stop, or when the socket has not taken it
+    /// within the idle timeout (a client that stopped reading while few events come, or during a
+    /// replay, when no queue can fill to tell).
+    async fn send(&mut self, frame: Out, control: Option<&Control>) -> Result<(), Ending> {
+        let limit = self.hub.settings().idle_timeout;
+        let session = &mut self.session;
+        let write = async move {
+            match frame {
+                Out::Text(text) => session.text(text).await,
+                Out::Ping => session.ping(b"").await,
+                Out::Pong(bytes) => session.pong(&bytes).await,
+            }
         };
-        sent.map_err(|_| Ending::Gone)
+        tokio::select! {
+            biased;
+            why = stop_of(control) => Err(stop_ending(why)),
+            sent = tokio::time::timeout(limit, write) => match sent {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(_)) => Err(Ending::Gone),
+                Err(_) => Err(Ending::TooSlow),
+            },
+        }
     }
 
     /// What the client sent: pings are answered, pongs only prove it is alive, data counts
     /// against the territory's `ws` budget (the streams take no input), a close ends the session.
-    async fn answer(&mut self, msg: Message) -> Result<(), Ending> {
+    async fn answer(&mut self, msg: Message, control: &Control) -> Result<(), Ending> {
         match msg {
-            Message::Ping(bytes) => self.session.pong(&bytes).await.map_err(|_| Ending::Gone),
+            Message::Ping(bytes) => self.send(Out::Pong(bytes), Some(control)).await,
             Message::Pong(_) | Message::Nop => Ok(()),
             Message::Text(_) | Message::Binary(_) | Message::Continuation(_) => self
                 .limiter
@@ -228,6 +246,21 @@ impl Conn {
                 Ok(())
             }
         }
+    }
+}
+
+/// What a session writes.
+enum Out {
+    Text(ByteString),
+    Ping,
+    Pong(actix_web::web::Bytes),
+}
+
+/// The hub's stop signal, or never.
+async fn stop_of(control: Option<&Control>) -> Stop {
+    match control {
+        Some(c) => c.wait().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -3,4 +3,5 @@
 pub mod pg;
 pub mod sqlite;
 
+mod checkpointer;
 mod group_commit;

@@ -26,7 +26,7 @@ impl CustomizeConnection<Conn, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-             PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;",
+             PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 50000; PRAGMA journal_size_limit = 67108864;",
             self.busy_timeout_ms
         ))
         .map_err(diesel::r2d2::Error::QueryError)
@@ -39,6 +39,8 @@ pub struct Db {
     read: Pool<ConnectionManager<Conn>>,
     /// Fired after each committed write: the event tail's wake-up (`wake.rs`).
     pub(crate) on_commit: crate::wake::OnCommit,
+    /// Copies the WAL back into the database file, off the write path.
+    _checkpointer: super::checkpointer::Checkpointer,
 }
 
 impl std::fmt::Debug for Db {
@@ -75,6 +77,7 @@ impl Db {
             write: super::group_commit::GroupCommit::new(pool(path, 1, timeout)?, timeout),
             read: pool(path, readers.max(1), timeout)?,
             on_commit: Default::default(),
+            _checkpointer: super::checkpointer::Checkpointer::start(path),
         })
     }
 

@@ -76,6 +76,10 @@ fn a_stalled_client_is_closed_while_the_others_keep_up() {
     // The stalled client, reading at last: a gap-free prefix of the events, then 1008.
     let (events, close) = until_close(&mut stalled, Duration::from_secs(30));
     let ids: Vec<i64> = events.iter().map(id).collect();
+    eprintln!(
+        "the stalled client had {} of {changes} events buffered when closed",
+        ids.len()
+    );
     assert!(
         ids.len() < changes,
         "{} of {changes} events were buffered for it",

@@ -106,12 +106,22 @@ fn a_missing_or_malformed_territory_and_a_bad_since_are_named() {
 }
 
 #[test]
-fn since_may_not_be_ahead_of_the_log() {
+fn a_stream_starts_after_since_or_after_the_head_and_since_may_not_be_ahead() {
     let ordo = kit_with_head(5).build();
     let sub = ordo
         .subscribe_orders(&admin(), Some("north"), Some("5"))
         .unwrap();
-    assert_eq!(sub.since(), Some(5));
+    assert_eq!((sub.since(), sub.start()), (Some(5), 5));
+    let sub = ordo
+        .subscribe_orders(&admin(), Some("north"), Some("2"))
+        .unwrap();
+    assert_eq!((sub.since(), sub.start()), (Some(2), 2));
+    let live = ordo.subscribe_notifications(&admin(), None).unwrap();
+    assert_eq!(
+        (live.since(), live.start()),
+        (None, 5),
+        "live starts after the head"
+    );
     assert!(matches!(
         ordo.subscribe_orders(&admin(), Some("north"), Some("6")),
         Err(Error::Validation(_))
