@@ -40,7 +40,7 @@ fmt:
 check-purity:
 	bash scripts/check-purity.sh
 
-## Benchmarks; figures and method in docs/PERFORMANCE.md.
+## Benchmarks (store placements, WebSocket fan-out, the whole system under load); figures and method in docs/PERFORMANCE.md.
 bench:
 	$(CARGO) bench --workspace
 

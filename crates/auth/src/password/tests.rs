@@ -27,3 +27,38 @@ fn owasp_parameters_are_in_the_hash() {
         hash.as_str()
     );
 }
+
+#[test]
+fn no_more_hashes_run_at_once_than_there_are_cores() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let gate = Gate::new();
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let (running, most, done) = (
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+    );
+    std::thread::scope(|s| {
+        for _ in 0..(cores * 4) {
+            s.spawn(|| {
+                gate.run(|| {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    done.fetch_add(1, Ordering::SeqCst);
+                });
+            });
+        }
+    });
+    assert_eq!(
+        done.load(Ordering::SeqCst),
+        cores * 4,
+        "every caller got its turn"
+    );
+    assert!(most.load(Ordering::SeqCst) <= cores);
+    assert!(
+        most.load(Ordering::SeqCst) >= 2.min(cores),
+        "callers did run side by side"
+    );
+}

@@ -141,13 +141,18 @@ impl World {
 
     /// `n` committed status changes of the world's order (rejected and back, over and over).
     pub fn flip(&self, n: usize) {
+        self.flip_order(&self.order, n);
+    }
+
+    /// `n` committed status changes of a pending `order` (rejected and back).
+    pub fn flip_order(&self, order: &str, n: usize) {
         for i in 0..n {
             let to = if i % 2 == 0 {
                 "rejected"
             } else {
                 "pending_verification"
             };
-            let (st, b) = self.set_status(&self.order, to);
+            let (st, b) = self.set_status(order, to);
             assert_eq!(st, 200, "{b}");
         }
     }

@@ -3,10 +3,12 @@
 
 use super::client::*;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
+const WRITERS: usize = 2;
+const RECONNECTS: usize = 12;
 
 /// Reads events up to and including the `order_created` of `order`; returns their ids.
 fn read_through(ws: &mut Ws, order: &str) -> Vec<i64> {
@@ -27,55 +29,57 @@ fn take(ws: &mut Ws, n: usize) -> Vec<i64> {
 #[test]
 fn reconnecting_with_since_misses_nothing_and_repeats_nothing() {
     let w = Arc::new(World::new());
+    let orders: Vec<String> = (0..WRITERS).map(|_| w.place("north", 1)).collect();
     w.flip(20);
     // The reference: one connection for the whole test, replaying the log from its start.
     let mut reference = open(&w.s, "/ws/orders?territory=north&since=0", Some(&w.admin));
     let mut client = open(&w.s, "/ws/orders?territory=north&since=0", Some(&w.admin));
 
-    // Changes commit all the time from here on.
+    // Changes commit all the time from here on, from several clients at once.
     let stop = Arc::new(AtomicBool::new(false));
-    let writer = {
-        let (w, stop) = (w.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let mut n = 0;
-            while !stop.load(Ordering::Relaxed) {
-                w.flip(2);
-                n += 2;
-            }
-            n
+    let written = Arc::new(AtomicUsize::new(0));
+    let writers: Vec<_> = orders
+        .into_iter()
+        .map(|order| {
+            let (w, stop, written) = (w.clone(), stop.clone(), written.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    w.flip_order(&order, 2);
+                    written.fetch_add(2, Ordering::Relaxed);
+                }
+            })
         })
-    };
+        .collect();
 
-    // The client takes some events, drops the connection and comes back with `since` while the
-    // writer goes on, so its replay races the commits; twice, the second time at once.
-    let mut seen = take(&mut client, 25);
-    drop(client);
-    std::thread::sleep(Duration::from_millis(100));
-    let mut client = open(
-        &w.s,
-        &format!("/ws/orders?territory=north&since={}", seen[seen.len() - 1]),
-        Some(&w.admin),
-    );
-    seen.extend(take(&mut client, 25));
-    drop(client);
-    let mut client = open(
-        &w.s,
-        &format!("/ws/orders?territory=north&since={}", seen[seen.len() - 1]),
-        Some(&w.admin),
-    );
-    seen.extend(take(&mut client, 5));
+    // The client takes a few events, drops the connection and comes straight back with
+    // `since`, again and again, while the writers go on: its replays race the commits, and the
+    // events queued for it live overlap what its replay read.
+    let mut seen = take(&mut client, 10);
+    for _ in 0..RECONNECTS {
+        drop(client);
+        let since = seen[seen.len() - 1];
+        client = open(
+            &w.s,
+            &format!("/ws/orders?territory=north&since={since}"),
+            Some(&w.admin),
+        );
+        seen.extend(take(&mut client, 5));
+    }
 
     stop.store(true, Ordering::Relaxed);
-    let written = writer.join().unwrap();
-    assert!(written >= 30, "the writer committed {written} changes");
-    // A last event after the writer stopped ends both streams.
+    for t in writers {
+        t.join().unwrap();
+    }
+    let written = written.load(Ordering::Relaxed);
+    assert!(written >= 40, "the writers committed {written} changes");
+    // A last event after the writers stopped ends both streams.
     let last = w.place("north", 1);
     seen.extend(read_through(&mut client, &last));
     let all = read_through(&mut reference, &last);
 
     assert_eq!(
         all.len(),
-        1 + 20 + written + 1,
+        1 + WRITERS + 20 + written + 1,
         "the reference saw every event once"
     );
     assert!(all.windows(2).all(|p| p[0] < p[1]));

@@ -1,0 +1,406 @@
+//! `make bench`, whole-system part: the load generator. It starts `ordo serve --demo` itself
+//! (SQLite; PostgreSQL too when `ORDO_TEST_PG_URL` is set, then also two instances on one
+//! database) and drives it over HTTP — logins, create-order (3 lines), get-order, filtered lists,
+//! status updates — with WebSocket subscribers attached during the mix. Each scenario reports
+//! throughput, p50/p99/p99.9 latency, the server's CPU and peak memory, beside the same server
+//! answering its cheapest handler (`GET /health`) in the same run. The table, with the machine,
+//! is written into `docs/PERFORMANCE.md` between the `load:begin`/`load:end` markers.
+//!
+//! `ORDO_BENCH_SECS` sets each measurement's length (default 3), `ORDO_LOAD_CLIENTS` the
+//! closed-loop client threads (default 4).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+#[path = "load/api.rs"]
+mod api;
+#[path = "load/drive.rs"]
+mod drive;
+#[path = "load/server.rs"]
+mod server;
+
+use api::{Api, Fixture, expect};
+use serde_json::json;
+use server::{Db, Served};
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Row {
+    backend: String,
+    scenario: String,
+    clients: String,
+    rate: f64,
+    p50: f64,
+    p99: f64,
+    p999: f64,
+    cpu: f64,
+    peak_mib: f64,
+    errors: u64,
+}
+
+impl Row {
+    fn line(&self) -> String {
+        format!(
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0}% | {:.1} | {} |",
+            self.backend,
+            self.scenario,
+            self.clients,
+            self.rate,
+            self.p50,
+            self.p99,
+            self.p999,
+            self.cpu,
+            self.peak_mib,
+            self.errors
+        )
+    }
+}
+
+/// Runs `work` against `servers` and measures it.
+fn measure(
+    backend: &str,
+    scenario: &str,
+    servers: &[&Served],
+    clients: usize,
+    rate: Option<f64>,
+    work: &dyn drive::Work,
+) -> Row {
+    let secs = Duration::from_secs(env_num("ORDO_BENCH_SECS", 3));
+    let cpu0: u64 = servers.iter().map(|s| s.cpu_ticks()).sum();
+    let mut sample = drive::run(work, clients, secs, rate);
+    let cpu1: u64 = servers.iter().map(|s| s.cpu_ticks()).sum();
+    let row = Row {
+        backend: backend.to_owned(),
+        scenario: scenario.to_owned(),
+        clients: rate.map_or(clients.to_string(), |r| format!("{clients} @ {r:.0}/s")),
+        rate: sample.rate(),
+        p50: sample.quantile_ms(0.50),
+        p99: sample.quantile_ms(0.99),
+        p999: sample.quantile_ms(0.999),
+        cpu: (cpu1 - cpu0) as f64 / sample.elapsed.as_secs_f64(),
+        peak_mib: servers.iter().map(|s| s.peak_kib()).sum::<u64>() as f64 / 1024.0,
+        errors: sample.errors,
+    };
+    println!("{}", row.line());
+    row
+}
+
+/// WebSocket subscribers of territory `north`, counting the events they receive until the
+/// server goes away.
+fn subscribe(server: &Served, api: &Api, n: usize, received: &'static AtomicU64) {
+    let token = api.bearer.trim_start_matches("Bearer ");
+    let addr = server.base.trim_start_matches("http://");
+    for _ in 0..n {
+        let url = format!("ws://{addr}/ws/orders?territory=north&token={token}");
+        match tungstenite::connect(url) {
+            Ok((mut ws, _)) => {
+                std::thread::spawn(move || {
+                    while let Ok(msg) = ws.read() {
+                        if msg.is_text() {
+                            received.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+            Err(e) => {
+                eprintln!("load: WebSocket subscription refused: {e}");
+                return;
+            }
+        }
+    }
+}
+
+/// One client's order moving through the workflow during the mix.
+type Moving = Vec<Mutex<Option<(String, usize)>>>;
+const WORKFLOW: [&str; 3] = ["verified", "shipped", "delivered"];
+
+/// The mix: of every 100 requests, 45 get-order, 25 list, 16 create, 13 status updates and 1
+/// log-in (argon2 is slow by design and rare in real use).
+fn mix<'a>(
+    fx: &'a [Fixture],
+    moving: &'a Moving,
+) -> impl Fn(&ureq::Agent, usize, u64) -> Result<(), String> + Sync + 'a {
+    move |agent, c, n| {
+        let f = &fx[c % fx.len()];
+        let api = &f.staff;
+        match n % 100 {
+            0..45 => {
+                let id = &f.order_ids[(n as usize + c) % f.order_ids.len()];
+                expect(
+                    "get",
+                    200,
+                    api.get_status(agent, &format!("/api/v1/orders/{id}")),
+                )
+            }
+            45..70 => expect(
+                "list",
+                200,
+                api.get_status(
+                    agent,
+                    "/api/v1/orders?status=pending_verification&priority=normal&limit=20",
+                ),
+            ),
+            70..86 => {
+                let (status, body) = api.post(agent, "/api/v1/orders", &f.order_body())?;
+                if status != 201 {
+                    return Err(format!("create: {status} {body}"));
+                }
+                let id = body["data"]["order_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                *moving[c].lock().unwrap() = Some((id, 0));
+                Ok(())
+            }
+            86..99 => {
+                let next = moving[c].lock().unwrap().take();
+                let Some((id, step)) = next else {
+                    return expect("get", 200, api.get_status(agent, "/api/v1/orders?limit=5"));
+                };
+                let (status, body) = api.put(
+                    agent,
+                    &format!("/api/v1/orders/{id}/status"),
+                    &json!({"status": WORKFLOW[step]}),
+                )?;
+                if status != 200 {
+                    return Err(format!("status: {status} {body}"));
+                }
+                if step + 1 < WORKFLOW.len() {
+                    *moving[c].lock().unwrap() = Some((id, step + 1));
+                }
+                Ok(())
+            }
+            _ => {
+                Api::login(agent, &api.base, "staff.north@ordo.demo", "demo-staff-pass").map(|_| ())
+            }
+        }
+    }
+}
+
+fn backend_rows(name: &str, db: &Db, clients: usize, rows: &mut Vec<Row>, idle: &mut Vec<String>) {
+    {
+        let fresh = Served::start_with(&Db::Sqlite, false);
+        std::thread::sleep(Duration::from_secs(1));
+        if matches!(db, Db::Sqlite) {
+            idle.push(format!(
+                "empty server: {:.1} MiB",
+                fresh.rss_kib() as f64 / 1024.0
+            ));
+        }
+    }
+    let s = Served::start(db);
+    std::thread::sleep(Duration::from_secs(1));
+    idle.push(format!(
+        "{name} after loading the demo data: {:.1} MiB",
+        s.rss_kib() as f64 / 1024.0
+    ));
+    let fx = Fixture::load(&s.base).expect("fixture");
+    let servers = [&s];
+
+    let empty = |a: &ureq::Agent, _: usize, _: u64| {
+        expect("health", 200, api::get_plain(a, &s.url("/health")))
+    };
+    let base = measure(
+        name,
+        "empty handler (`GET /health`)",
+        &servers,
+        clients,
+        None,
+        &empty,
+    );
+    let get = |a: &ureq::Agent, c: usize, n: u64| {
+        let id = &fx.order_ids[(n as usize + c) % fx.order_ids.len()];
+        expect(
+            "get",
+            200,
+            fx.staff.get_status(a, &format!("/api/v1/orders/{id}")),
+        )
+    };
+    let get_row = measure(name, "get-order", &servers, clients, None, &get);
+    println!(
+        "({name}: get-order at {:.0}% of the empty handler's rate)",
+        get_row.rate / base.rate * 100.0
+    );
+    rows.push(base);
+    rows.push(get_row);
+    let list = |a: &ureq::Agent, _: usize, _: u64| {
+        expect(
+            "list",
+            200,
+            fx.staff.get_status(
+                a,
+                "/api/v1/orders?status=pending_verification&priority=normal&limit=20",
+            ),
+        )
+    };
+    rows.push(measure(
+        name,
+        "list-orders (2 filters, 20 rows)",
+        &servers,
+        clients,
+        None,
+        &list,
+    ));
+    let create = |a: &ureq::Agent, _: usize, _: u64| {
+        let (status, body) = fx.staff.post(a, "/api/v1/orders", &fx.order_body())?;
+        if status == 201 {
+            Ok(())
+        } else {
+            Err(format!("create: {status} {body}"))
+        }
+    };
+    rows.push(measure(
+        name,
+        "create-order (3 lines)",
+        &servers,
+        clients,
+        None,
+        &create,
+    ));
+    let login = |a: &ureq::Agent, _: usize, _: u64| {
+        Api::login(a, &s.base, "staff.north@ordo.demo", "demo-staff-pass").map(|_| ())
+    };
+    rows.push(measure(
+        name,
+        "login (argon2id)",
+        &servers,
+        clients.min(2),
+        None,
+        &login,
+    ));
+
+    static RECEIVED: AtomicU64 = AtomicU64::new(0);
+    subscribe(&s, &fx.staff, 20, &RECEIVED);
+    let moving: Moving = (0..clients).map(|_| Mutex::new(None)).collect();
+    let fxs = [fx];
+    let work = mix(&fxs, &moving);
+    let max = measure(
+        name,
+        "mix, 20 WebSocket subscribers",
+        &servers,
+        clients,
+        None,
+        &work,
+    );
+    let half = max.rate / 2.0;
+    rows.push(max);
+    rows.push(measure(
+        name,
+        "mix at half the maximum rate",
+        &servers,
+        clients,
+        Some(half),
+        &work,
+    ));
+    let got = RECEIVED.load(Ordering::Relaxed);
+    println!("({name}: WebSocket subscribers received {got} events during the mix)");
+}
+
+fn two_instances(pg: &str, clients: usize, rows: &mut Vec<Row>) {
+    let Some(url) = server::fresh_pg(pg) else {
+        eprintln!("load: cannot create a PostgreSQL database; two-instance run skipped");
+        return;
+    };
+    let db = Db::Postgres(url);
+    let a = Served::start(&db);
+    let b = Served::start(&db);
+    let fxs = [
+        Fixture::load(&a.base).expect("fixture a"),
+        Fixture::load(&b.base).expect("fixture b"),
+    ];
+    let moving: Moving = (0..clients).map(|_| Mutex::new(None)).collect();
+    let work = mix(&fxs, &moving);
+    rows.push(measure(
+        "PostgreSQL ×2",
+        "mix over two instances",
+        &[&a, &b],
+        clients,
+        None,
+        &work,
+    ));
+}
+
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_default();
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:").map(|m| m.trim().to_owned()))
+        .unwrap_or_default();
+    format!("{cpus} cores ({model}), {mem} memory")
+}
+
+fn write_docs(table: &str) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/PERFORMANCE.md");
+    let Ok(doc) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let (begin, end) = ("<!-- load:begin -->", "<!-- load:end -->");
+    let (Some(b), Some(e)) = (doc.find(begin), doc.find(end)) else {
+        eprintln!("load: markers not found in docs/PERFORMANCE.md; table not written");
+        return;
+    };
+    let updated = format!("{}{begin}\n{table}{}", &doc[..b], &doc[e..]);
+    if std::fs::write(path, updated).is_ok() {
+        println!("(table written to docs/PERFORMANCE.md)");
+    }
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let clients = env_num("ORDO_LOAD_CLIENTS", 4) as usize;
+    let header = "| backend | scenario | clients | req/s | p50 ms | p99 ms | p99.9 ms | server CPU | peak RSS MiB | errors |\n|---|---|---|---|---|---|---|---|---|---|";
+    println!("{header}");
+    let mut rows = Vec::new();
+    let mut idle = Vec::new();
+    backend_rows("SQLite", &Db::Sqlite, clients, &mut rows, &mut idle);
+    if let Ok(pg) = std::env::var("ORDO_TEST_PG_URL") {
+        match server::fresh_pg(&pg) {
+            Some(url) => backend_rows(
+                "PostgreSQL",
+                &Db::Postgres(url),
+                clients,
+                &mut rows,
+                &mut idle,
+            ),
+            None => eprintln!("load: cannot create a PostgreSQL database (psql); skipped"),
+        }
+        two_instances(&pg, clients, &mut rows);
+    }
+    let mut table = String::new();
+    let date = std::process::Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let _ = writeln!(
+        table,
+        "Run of {date} on {}; {clients} closed-loop client threads on the same machine; idle memory after start: {}.\n",
+        machine(),
+        idle.join(", ")
+    );
+    let _ = writeln!(table, "{header}");
+    for r in &rows {
+        let _ = writeln!(table, "{}", r.line());
+    }
+    write_docs(&table);
+}

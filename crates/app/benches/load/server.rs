@@ -1,0 +1,137 @@
+//! Starts `ordo serve --demo` on a free port with a fresh database, and reads its CPU time and
+//! memory from `/proc` while it runs.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+/// A running `ordo serve`; killed when dropped.
+pub struct Served {
+    child: Child,
+    pub base: String,
+    dir: PathBuf,
+}
+
+/// Where the server keeps its data.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// A fresh SQLite file in a temporary directory.
+    Sqlite,
+    /// This PostgreSQL database (already created and empty, or shared with another instance).
+    Postgres(String),
+}
+
+impl Served {
+    /// Starts `ordo serve --demo` (demo data loaded if the database is empty); rate limits are
+    /// lifted, since the load would otherwise measure the limiter.
+    pub fn start(db: &Db) -> Self {
+        Self::start_with(db, true)
+    }
+
+    /// The same; `demo` false starts an empty server (for its idle memory).
+    pub fn start_with(db: &Db, demo: bool) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "ordo-load-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = match db {
+            Db::Sqlite => format!("sqlite://{}", dir.join("ordo.db").display()),
+            Db::Postgres(url) => url.clone(),
+        };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ordo"))
+            .arg("serve")
+            .args(demo.then_some("--demo"))
+            .env("ORDO_DATABASE_URL", url)
+            .env("ORDO_BIND", "127.0.0.1:0")
+            .env(
+                "ORDO_JWT_SECRET",
+                "load-test-secret-at-least-32-bytes-long!",
+            )
+            .env("ORDO_LOG", "warn")
+            .env(
+                "ORDO_RATE_LIMITS",
+                "create=100000000,update=100000000,query=100000000,ws=100000000",
+            )
+            .env("ORDO_LOGIN_FAILURES_PER_ADDRESS", "1000000")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ordo serve");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        let base = loop {
+            let mut line = String::new();
+            assert!(
+                out.read_line(&mut line).expect("read") > 0,
+                "ordo serve exited before listening"
+            );
+            if let Some(b) = line.trim().strip_prefix("ordo listening on ") {
+                break b.to_owned();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in out.lines() {});
+        Self { child, base, dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn status_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Resident memory now, KiB.
+    pub fn rss_kib(&self) -> u64 {
+        self.status_kib("VmRSS:")
+    }
+
+    /// Peak resident memory since start, KiB.
+    pub fn peak_kib(&self) -> u64 {
+        self.status_kib("VmHWM:")
+    }
+
+    /// CPU time used so far (user + system), in clock ticks (1/100 s on Linux).
+    pub fn cpu_ticks(&self) -> u64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let rest = stat.rsplit_once(") ").map_or("", |(_, r)| r);
+        let f: Vec<u64> = rest
+            .split_whitespace()
+            .map(|x| x.parse().unwrap_or(0))
+            .collect();
+        // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+        f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A fresh, empty PostgreSQL database next to the one `base_url` names (created with `psql`).
+pub fn fresh_pg(base_url: &str) -> Option<String> {
+    let name = format!("ordo_load_{}", uuid::Uuid::new_v4().simple());
+    let ok = Command::new("psql")
+        .args([base_url, "-q", "-c", &format!("CREATE DATABASE {name}")])
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    let (head, _) = base_url.rsplit_once('/')?;
+    ok.then(|| format!("{head}/{name}"))
+}
