@@ -7,40 +7,66 @@ use argon2::password_hash::{
 use argon2::{Algorithm, Argon2, Params, Version};
 use ordo_domain::people::{Password, PasswordHash};
 use ordo_domain::ports::PasswordHasher;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
-/// At most this many hashes run at once (one per core): each takes 19 MiB and a core for tens
-/// of milliseconds, so more at once only adds memory — which the allocator keeps per thread —
-/// and makes every log-in slower. A flood of log-ins queues here instead.
-#[derive(Debug)]
-struct Gate {
-    free: Mutex<usize>,
-    freed: Condvar,
+/// The threads that hash, one per core. A hash takes 19 MiB and a core for tens of
+/// milliseconds: more at once only makes every log-in slower, and the allocator keeps each
+/// thread's 19 MiB once it has hashed — on a few dedicated threads that is bounded, on the
+/// runtime's hundreds of blocking threads it is not. A flood of log-ins queues here instead.
+struct Pool {
+    jobs: mpsc::Sender<Job>,
+    workers: usize,
 }
 
-impl Gate {
+type Job = Box<dyn FnOnce() + Send>;
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool").field("workers", &self.workers).finish()
+    }
+}
+
+impl Pool {
     fn new() -> Arc<Self> {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Arc::new(Self {
-            free: Mutex::new(cores),
-            freed: Condvar::new(),
-        })
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        let workers = (0..cores)
+            .filter(|_| {
+                let queue = Arc::clone(&queue);
+                std::thread::Builder::new()
+                    .name("ordo-argon2".into())
+                    .spawn(move || {
+                        loop {
+                            let next = queue
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .recv();
+                            match next {
+                                Ok(job) => job(),
+                                // Every hasher is gone.
+                                Err(_) => break,
+                            }
+                        }
+                    })
+                    .is_ok()
+            })
+            .count();
+        Arc::new(Self { jobs, workers })
     }
 
-    fn run<T>(&self, f: impl FnOnce() -> T) -> T {
-        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
-        while *free == 0 {
-            free = self
-                .freed
-                .wait(free)
-                .unwrap_or_else(PoisonError::into_inner);
+    /// Runs `f` on a hashing thread and waits for it (inline if no thread could start).
+    fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        if self.workers == 0 {
+            return Some(f());
         }
-        *free -= 1;
-        drop(free);
-        let out = f();
-        *self.free.lock().unwrap_or_else(PoisonError::into_inner) += 1;
-        self.freed.notify_one();
-        out
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
+            .ok()?;
+        rx.recv().ok()
     }
 }
 
@@ -51,7 +77,7 @@ pub struct Argon2idHasher {
     /// A hash of nothing in particular, verified against when a log-in names no account, so that
     /// an unknown e-mail costs as much time as a wrong password.
     decoy: String,
-    gate: Arc<Gate>,
+    pool: Arc<Pool>,
 }
 
 impl Argon2idHasher {
@@ -73,7 +99,7 @@ impl Argon2idHasher {
         Self {
             argon,
             decoy,
-            gate: Gate::new(),
+            pool: Pool::new(),
         }
     }
 }
@@ -81,33 +107,43 @@ impl Argon2idHasher {
 impl PasswordHasher for Argon2idHasher {
     fn hash(&self, password: &Password) -> Result<PasswordHash, String> {
         let salt = SaltString::generate(&mut OsRng);
-        self.gate.run(|| {
-            self.argon
-                .hash_password(password.expose().as_bytes(), &salt)
-                .map(|h| PasswordHash::new(h.to_string()))
-                .map_err(|e| format!("password hashing failed: {e}"))
-        })
+        let (argon, secret) = (self.argon.clone(), password.expose().to_owned());
+        self.pool
+            .run(move || {
+                argon
+                    .hash_password(secret.as_bytes(), &salt)
+                    .map(|h| PasswordHash::new(h.to_string()))
+                    .map_err(|e| format!("password hashing failed: {e}"))
+            })
+            .unwrap_or_else(|| Err("password hashing stopped".into()))
     }
 
     fn verify(&self, password: &Password, hash: &PasswordHash) -> bool {
-        Phc::new(hash.as_str())
-            .map(|phc| {
-                self.gate.run(|| {
-                    self.argon
-                        .verify_password(password.expose().as_bytes(), &phc)
-                        .is_ok()
-                })
+        let (argon, secret, stored) = (
+            self.argon.clone(),
+            password.expose().to_owned(),
+            hash.as_str().to_owned(),
+        );
+        self.pool
+            .run(move || {
+                Phc::new(&stored)
+                    .map(|phc| argon.verify_password(secret.as_bytes(), &phc).is_ok())
+                    .unwrap_or(false)
             })
             .unwrap_or(false)
     }
 
     fn waste_time(&self, password: &Password) {
-        if let Ok(phc) = Phc::new(&self.decoy) {
-            let _ = self.gate.run(|| {
-                self.argon
-                    .verify_password(password.expose().as_bytes(), &phc)
-            });
-        }
+        let (argon, secret, decoy) = (
+            self.argon.clone(),
+            password.expose().to_owned(),
+            self.decoy.clone(),
+        );
+        let _ = self.pool.run(move || {
+            if let Ok(phc) = Phc::new(&decoy) {
+                let _ = argon.verify_password(secret.as_bytes(), &phc);
+            }
+        });
     }
 }
 

@@ -95,6 +95,19 @@ impl Ordo {
         })
     }
 
+    /// Whether a session authenticated a moment ago still holds, without reading the user
+    /// again: its token has not expired and has not been revoked. For adapters that keep
+    /// sessions for a few seconds; a change to the user (role, territories, deactivation) then
+    /// reaches them when their copy expires.
+    pub fn revalidate(&self, session: &Session) -> Result<(), Error> {
+        if session.claims.expires_at <= self.ports.clock.now()
+            || self.ports.revoked.is_revoked(&session.claims.jti)?
+        {
+            return Err(Error::Unauthenticated);
+        }
+        Ok(())
+    }
+
     /// Revokes the session's token until it would have expired, for every instance.
     pub fn logout(&self, session: &Session) -> Result<(), Error> {
         Ok(self

@@ -3,6 +3,7 @@
 mod audit_once;
 mod dispatch;
 mod orders;
+mod sessions;
 mod transitions;
 
 use crate::ports::{Change, Committed};
