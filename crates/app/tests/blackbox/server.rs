@@ -1,6 +1,7 @@
 //! Starts `ordo serve` on port 0 with a fresh SQLite database and a known JWT secret, and stops
 //! it when dropped.
 
+use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -202,6 +203,12 @@ impl Server {
         self.base.trim_start_matches("http://")
     }
 
+    /// SIGKILL: the process dies where it stands, as in a crash.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Sends SIGTERM, as an orchestrator would, and waits up to `within` for the exit.
     pub fn terminate(&mut self, within: std::time::Duration) -> Option<std::process::ExitStatus> {
         let status = Command::new("kill")
@@ -257,4 +264,48 @@ pub fn error_code(body: &Value) -> &str {
     assert!(body["error"]["message"].is_string(), "{body}");
     assert!(body["error"]["details"].is_object(), "{body}");
     body["error"]["code"].as_str().unwrap()
+}
+
+/// A fresh database, dropped afterwards.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    /// `None` when `ORDO_TEST_PG_URL` is not set.
+    pub fn create() -> Option<Self> {
+        let admin_url = std::env::var("ORDO_TEST_PG_URL").ok()?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let name = format!("ordo_bb_{}_{nanos}", std::process::id());
+        let mut admin = PgConnection::establish(&admin_url).expect("connect to ORDO_TEST_PG_URL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .unwrap();
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        Some(Self {
+            admin_url,
+            name,
+            url,
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut c) = PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut c);
+        }
+    }
 }

@@ -2,52 +2,8 @@
 //! when `ORDO_TEST_PG_URL` is set).
 
 use super::client::*;
-use crate::server::{Launch, Server};
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use crate::server::{Launch, PgDatabase, Server};
 use std::time::{Duration, Instant};
-
-/// A fresh database, dropped afterwards.
-struct PgDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PgDatabase {
-    fn create() -> Option<Self> {
-        let admin_url = std::env::var("ORDO_TEST_PG_URL").ok()?;
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let name = format!("ordo_ws_{}_{nanos}", std::process::id());
-        let mut admin = PgConnection::establish(&admin_url).expect("connect to ORDO_TEST_PG_URL");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .unwrap();
-        let base = admin_url
-            .rsplit_once('/')
-            .map_or(admin_url.as_str(), |(b, _)| b);
-        let url = format!("{base}/{name}");
-        Some(Self {
-            admin_url,
-            name,
-            url,
-        })
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        if let Ok(mut c) = PgConnection::establish(&self.admin_url) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut c);
-        }
-    }
-}
 
 fn instance(db: &PgDatabase, add_admin: bool) -> Server {
     Server::launch(&Launch {
