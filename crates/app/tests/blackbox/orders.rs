@@ -415,3 +415,44 @@ fn the_workflow_moves_stock_as_the_table_says() {
     );
     assert_eq!(body["error"]["details"]["allowed"], json!([]));
 }
+
+#[test]
+fn seed_003s_python_usage_flow_verbatim() {
+    let (s, _) = Server::start_demo();
+    // "Creating an Order (Python)": a customer's body, as the seed writes it (no patient: the
+    // customer's own), posted to the seed's URL with its trailing slash.
+    let customer = Client::login(&s, "patient1@ordo.demo", "demo-patient-pass");
+    let order_data = json!({
+        "shipping_address_line1": "123 Main St",
+        "shipping_city": "New York",
+        "shipping_state": "NY",
+        "shipping_postal_code": "10001",
+        "shipping_country": "USA",
+        "order_items": [
+            {"product_id": 1, "quantity": 2},
+            {"product_id": 3, "quantity": 1}
+        ]
+    });
+    let (status, created) = customer.post("/api/v1/orders/", order_data, None);
+    assert_eq!(status, 201, "{created}");
+    let id = created["data"]["order_id"].as_str().unwrap().to_owned();
+
+    // "Admin Order Management (Python)": the seed's status names, `pending` and `confirmed`.
+    let admin = Client::login(&s, "admin@ordo.demo", "demo-admin-pass");
+    let (status, pending) = admin.get("/api/v1/orders/?status=pending&limit=100");
+    assert_eq!(status, 200, "{pending}");
+    assert!(
+        pending["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["order_id"] == id.as_str()),
+        "the new order is pending: {pending}"
+    );
+    let (status, updated) = admin.put(
+        &format!("/api/v1/orders/{id}/status"),
+        json!({"status": "confirmed"}),
+    );
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["data"]["status"], "verified", "answers use ordo's names");
+}
