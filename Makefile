@@ -6,7 +6,7 @@ CARGO ?= cargo
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt check-purity bench doc
+.PHONY: help run test lint fmt check-purity bench doc fuzz-api reliability
 
 ## List the targets.
 help:
@@ -26,6 +26,16 @@ else
 	@echo "cargo-nextest not found: using cargo test (doc tests included)"
 	$(CARGO) test --workspace --no-fail-fast
 endif
+
+## The reliability suite (oversell, database loss, kill -9, hostile input); docs/RELIABILITY.md.
+# Part of `make test` too; here alone, with the input fuzzing run far longer.
+reliability:
+	$(CARGO) test -p ordo-app --test reliability -- --test-threads 1
+	PROPTEST_CASES=$${PROPTEST_CASES:-20000} $(CARGO) test -p ordo-domain --test hostile_input
+
+## Fuzz the API from its own OpenAPI document (schemathesis, in a venv outside the repository).
+fuzz-api:
+	bash scripts/fuzz-api.sh
 
 ## Formatting check, the dependency rule, and clippy with warnings as errors.
 lint: check-purity

@@ -247,6 +247,8 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
                 login_throttle: Arc::new(login_throttle),
                 limiter: Arc::new(ordo_http::limits::Limiter::new(&rate_limits)),
                 hub,
+                // The same bound as another instance's log-out (docs/OPERATIONS.md).
+                sessions: Arc::new(ordo_http::SessionCache::new(wiring::REVOCATION_STALENESS)),
             };
             let server = ordo_http::server(state, listener)?;
             server.await

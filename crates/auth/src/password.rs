@@ -22,7 +22,9 @@ type Job = Box<dyn FnOnce() + Send>;
 
 impl std::fmt::Debug for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pool").field("workers", &self.workers).finish()
+        f.debug_struct("Pool")
+            .field("workers", &self.workers)
+            .finish()
     }
 }
 
@@ -38,10 +40,7 @@ impl Pool {
                     .name("ordo-argon2".into())
                     .spawn(move || {
                         loop {
-                            let next = queue
-                                .lock()
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .recv();
+                            let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
                             match next {
                                 Ok(job) => job(),
                                 // Every hasher is gone.

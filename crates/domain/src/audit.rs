@@ -15,6 +15,7 @@ macro_rules! named_enum {
     ($(#[$doc:meta])* $name:ident, $err:ident, $what:literal { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vdoc])* $variant),+ }
 
@@ -93,6 +94,7 @@ named_enum!(
 
 /// An audit entry before it is sealed onto the chain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditDraft {
     /// Its id (`audit_id` in answers).
     #[serde(rename = "audit_id")]
@@ -172,6 +174,7 @@ impl AuditDraft {
 
 /// A sealed entry: the draft, the previous entry's hash and its own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditEntry {
     /// The entry.
     #[serde(flatten)]

@@ -12,6 +12,7 @@ use thiserror::Error;
 
 /// A stock-keeping unit: 1–64 letters, digits, `-`, `_` or `.`, kept upper-case and unique.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Sku(String);
 
@@ -60,6 +61,7 @@ impl fmt::Display for Sku {
 
 /// A product of the catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Product {
     /// Its id.
     #[serde(rename = "product_id")]
@@ -72,6 +74,7 @@ pub struct Product {
     pub price: Money,
     /// On hand and reserved.
     #[serde(flatten, with = "stock_fields")]
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::StockFields"))]
     pub stock: StockLevel,
     /// At or below this many available units the product counts as low on stock.
     pub low_stock_threshold: i64,
@@ -106,6 +109,7 @@ impl Product {
 
 /// A product to add, as it arrives.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawProduct {
     /// SKU.
@@ -191,6 +195,7 @@ impl NewProduct {
 
 /// Changes to a product's details (stock changes go through adjustments), as they arrive.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawProductPatch {
     /// New name.
@@ -257,6 +262,7 @@ impl ProductPatch {
 
 /// A stock adjustment as it arrives: `{delta, reason}`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawStockAdjustment {
     /// Units added (positive) or written off (negative).
@@ -287,7 +293,8 @@ impl StockAdjustment {
                 e.add("delta", "must not be zero");
                 None
             }
-            Some(d) if d.abs() > 1_000_000_000 => {
+            // `unsigned_abs`: `i64::MIN.abs()` overflows (found by fuzzing the API).
+            Some(d) if d.unsigned_abs() > 1_000_000_000 => {
                 e.add("delta", "must be between -1000000000 and 1000000000");
                 None
             }

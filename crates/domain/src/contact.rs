@@ -32,6 +32,7 @@ pub enum ContactError {
 /// An e-mail address, trimmed and lower-cased so that uniqueness ignores case: a user's log-in
 /// and a patient's contact address. PHI for patients: its `Debug` is redacted.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
@@ -107,6 +108,7 @@ impl From<Email> for String {
 /// A phone number in E.164 form (SPEC §6): `+` and 8–15 digits, the first not 0. Checked for
 /// form only, not against a carrier's numbering plan. PHI for patients: its `Debug` is redacted.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct PhoneNumber(String);
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventPayload {
     /// An order was placed.
@@ -102,6 +103,7 @@ pub struct Event {
 
 /// The JSON text frame a WebSocket subscriber receives (SPEC §8).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Frame<'a> {
     #[serde(flatten)]
     payload: &'a EventPayload,

@@ -14,6 +14,8 @@ pub mod order;
 pub mod people;
 pub mod phi;
 pub mod ports;
+#[cfg(feature = "schema")]
+mod schema;
 pub mod stock;
 pub mod time;
 pub mod usecases;

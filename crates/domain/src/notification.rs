@@ -12,6 +12,7 @@ use thiserror::Error;
 
 /// A way of reaching someone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// In the application, live over WebSocket and in `GET /notifications`.
@@ -24,6 +25,7 @@ pub enum Channel {
 
 /// What a notification is about; preferences are kept per event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NotifyEvent {
     /// An order was placed.
@@ -66,6 +68,7 @@ impl NotifyEvent {
 
 /// Who a notification is for: a user, or a patient (who may have no log-in of their own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Recipient {
     /// A user.
@@ -76,6 +79,7 @@ pub enum Recipient {
 
 /// Where a notification is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationStatus {
     /// Waiting in the outbox to be sent.
@@ -111,6 +115,7 @@ impl NotificationStatus {
 
 /// A notification, in-app or in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Notification {
     /// Its id.
     #[serde(rename = "notification_id")]

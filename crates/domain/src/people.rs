@@ -12,6 +12,7 @@ use std::fmt;
 
 /// A territory: `{territory_id, name, active}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Territory {
     /// Short code.
     #[serde(rename = "territory_id")]
@@ -24,6 +25,7 @@ pub struct Territory {
 
 /// A territory to add, as it arrives.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawTerritory {
     /// Short code.
@@ -55,6 +57,7 @@ impl Territory {
 /// A patient (the seeds' "customer"). Name, contact number, email and insurance number are PHI:
 /// they are wrapped so that no `{:?}` can print them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Patient {
     /// Its id.
     #[serde(rename = "patient_id")]
@@ -77,6 +80,7 @@ pub struct Patient {
 
 /// A patient to register, as it arrives (the seed's customer body plus `territory_id`).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawPatient {
     /// Unique code.
@@ -223,6 +227,7 @@ impl fmt::Debug for PasswordHash {
 
 /// A user who can log in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct User {
     /// Its id.
     #[serde(rename = "user_id")]
@@ -245,6 +250,7 @@ pub struct User {
 
 /// A user to create, as it arrives.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawUser {
     /// Log-in.
@@ -336,6 +342,7 @@ impl NewUser {
 
 /// Changes to a user, as they arrive.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawUserPatch {
     /// New role.

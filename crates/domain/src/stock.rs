@@ -189,6 +189,7 @@ pub struct Shortfall {
 
 /// One short line of an `INSUFFICIENT_STOCK` answer, in the e-commerce seed's shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Shortage {
     /// The product.
     pub product_id: ProductId,

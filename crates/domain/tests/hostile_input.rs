@@ -5,8 +5,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use ordo_domain::catalogue::{
-    NewProduct, ProductPatch, RawProduct, RawProductPatch, RawStockAdjustment, Sku,
-    StockAdjustment,
+    NewProduct, ProductPatch, RawProduct, RawProductPatch, RawStockAdjustment, Sku, StockAdjustment,
 };
 use ordo_domain::contact::{Email, PhoneNumber};
 use ordo_domain::money::Money;
@@ -22,14 +21,59 @@ use serde_json::{Map, Value};
 
 /// Field names of the API's bodies, so generated objects reach past the first missing field.
 const KEYS: &[&str] = &[
-    "patient_id", "items", "product_id", "quantity", "territory_id", "priority", "notes",
-    "insurance_info", "carrier", "policy_number", "group_number", "shipping_address", "street",
-    "city", "state", "zip_code", "postal_code", "country", "verification_data", "verified_by",
-    "sku", "name", "price", "stock_quantity", "low_stock_threshold", "active", "delta",
-    "reason", "code", "contact_number", "email", "insurance_number", "password", "role",
-    "territories", "phone", "user_id", "message", "status", "limit", "offset", "skip",
-    "start_date", "end_date", "min_amount", "max_amount", "order_items", "provider_id",
-    "service_type", "sms", "in_app", "order_created", "status_change",
+    "patient_id",
+    "items",
+    "product_id",
+    "quantity",
+    "territory_id",
+    "priority",
+    "notes",
+    "insurance_info",
+    "carrier",
+    "policy_number",
+    "group_number",
+    "shipping_address",
+    "street",
+    "city",
+    "state",
+    "zip_code",
+    "postal_code",
+    "country",
+    "verification_data",
+    "verified_by",
+    "sku",
+    "name",
+    "price",
+    "stock_quantity",
+    "low_stock_threshold",
+    "active",
+    "delta",
+    "reason",
+    "code",
+    "contact_number",
+    "email",
+    "insurance_number",
+    "password",
+    "role",
+    "territories",
+    "phone",
+    "user_id",
+    "message",
+    "status",
+    "limit",
+    "offset",
+    "skip",
+    "start_date",
+    "end_date",
+    "min_amount",
+    "max_amount",
+    "order_items",
+    "provider_id",
+    "service_type",
+    "sms",
+    "in_app",
+    "order_created",
+    "status_change",
 ];
 
 fn text() -> impl Strategy<Value = String> {
@@ -50,14 +94,19 @@ fn json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         text().prop_map(Value::String),
     ];
     leaf.prop_recursive(4, 64, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::vec((prop::sample::select(KEYS), inner), 0..10).prop_map(|kv| {
-                Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Map<_, _>>())
+                Value::Object(
+                    kv.into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect::<Map<_, _>>(),
+                )
             }),
         ]
     })

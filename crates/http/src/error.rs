@@ -103,6 +103,14 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         self.code
     }
+
+    /// The body of the answer: `{"status":"error","error":{"code","message","details"}}`.
+    pub fn body(&self) -> Value {
+        json!({
+            "status": "error",
+            "error": { "code": self.code, "message": self.message, "details": self.details },
+        })
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -123,10 +131,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let body = json!({
-            "status": "error",
-            "error": { "code": self.code, "message": self.message, "details": self.details },
-        });
+        let body = self.body();
         let mut res = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));

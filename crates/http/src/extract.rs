@@ -59,7 +59,22 @@ impl FromRequest for Caller {
             let (Some(token), Some(state)) = (token, state) else {
                 return Err(ApiError::unauthenticated());
             };
-            let session = blocking(move || state.ordo.authenticate(&token)).await?;
+            let session = match state.sessions.get(&token) {
+                // Kept a moment ago: only expiry and revocation need checking again.
+                Some(kept) => {
+                    let ordo = state.ordo.clone();
+                    let check = kept.clone();
+                    blocking(move || ordo.revalidate(&check)).await?;
+                    kept
+                }
+                None => {
+                    let ordo = state.ordo.clone();
+                    let (session, token) =
+                        blocking(move || ordo.authenticate(&token).map(|s| (s, token))).await?;
+                    state.sessions.put(token, session.clone());
+                    session
+                }
+            };
             let header = header?;
             // The rule is the domain's: admins hold every territory, others only theirs.
             session
@@ -90,7 +105,7 @@ pub(crate) fn json_config() -> web::JsonConfig {
         .error_handler(|err, _req| json_error(err).into())
 }
 
-fn json_error(err: JsonPayloadError) -> ApiError {
+pub(crate) fn json_error(err: JsonPayloadError) -> ApiError {
     match err {
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

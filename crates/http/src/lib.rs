@@ -8,15 +8,18 @@ pub mod error;
 mod extract;
 pub mod limits;
 pub mod metrics;
+mod openapi;
 mod panics;
 mod request_id;
 mod routes;
+mod sessions;
 mod throttle;
 pub mod ws;
 
 pub use throttle::LoginThrottle;
 
 pub use extract::Caller;
+pub use sessions::SessionCache;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
@@ -45,6 +48,8 @@ pub struct AppState {
     pub limiter: Arc<limits::Limiter>,
     /// The WebSocket fan-out of this instance.
     pub hub: ws::Hub,
+    /// Sessions authenticated in the last moment.
+    pub sessions: Arc<SessionCache>,
 }
 
 /// Runs a use case on actix's blocking pool: Diesel and argon2 never block the executor.

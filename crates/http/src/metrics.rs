@@ -4,10 +4,10 @@
 //! Requests are counted by route pattern (`/api/v1/users/{id}`, never the concrete path, so ids
 //! cannot explode the label set), method and status, with a latency histogram.
 
+use actix_web::HttpResponse;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -64,6 +64,16 @@ async fn render() -> HttpResponse {
         .body(text)
 }
 
-pub(crate) fn resources() -> Vec<actix_web::Resource> {
-    super::routes::resource("/metrics", |r| r.route(web::get().to(render))).into()
+pub(crate) fn endpoints() -> Vec<crate::routes::Endpoint> {
+    vec![
+        crate::routes::Endpoint::get("/metrics", render)
+            .summary("Prometheus metrics")
+            .describe(
+                "Requests by route pattern, method and status with latency histograms, \
+                 WebSocket connections and events, notification deliveries.",
+            )
+            .tag("operations")
+            .public()
+            .media("text/plain; version=0.0.4"),
+    ]
 }

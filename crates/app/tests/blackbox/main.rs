@@ -11,6 +11,7 @@ mod delivery;
 mod demo;
 mod edge;
 mod notifications;
+mod openapi;
 mod orders;
 mod people;
 mod throttling;

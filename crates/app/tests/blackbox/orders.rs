@@ -454,5 +454,8 @@ fn seed_003s_python_usage_flow_verbatim() {
         json!({"status": "confirmed"}),
     );
     assert_eq!(status, 200, "{updated}");
-    assert_eq!(updated["data"]["status"], "verified", "answers use ordo's names");
+    assert_eq!(
+        updated["data"]["status"], "verified",
+        "answers use ordo's names"
+    );
 }

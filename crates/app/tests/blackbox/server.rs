@@ -204,6 +204,7 @@ impl Server {
     }
 
     /// SIGKILL: the process dies where it stands, as in a crash.
+    #[allow(dead_code)] // used by the reliability suite, which shares this file
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -57,7 +57,8 @@ fn no_more_hashes_run_at_once_than_there_are_cores() {
     });
     assert_eq!(done.len(), cores * 4, "every caller got its turn");
     assert!(
-        done.iter().all(|n| n.clone().flatten().as_deref() == Some("ordo-argon2")),
+        done.iter()
+            .all(|n| n.clone().flatten().as_deref() == Some("ordo-argon2")),
         "hashes run on the hashing threads only: {done:?}"
     );
     assert!(most.load(Ordering::SeqCst) <= cores);

@@ -31,6 +31,31 @@ fn adjustments_need_a_non_zero_delta_and_a_reason() {
 }
 
 #[test]
+fn adjustments_beyond_a_billion_units_are_refused_down_to_the_extremes() {
+    for delta in [
+        i64::MIN,
+        i64::MIN + 1,
+        -1_000_000_001,
+        1_000_000_001,
+        i64::MAX,
+    ] {
+        let e = StockAdjustment::parse(RawStockAdjustment {
+            delta: Some(delta),
+            reason: Some("stocktake".into()),
+        })
+        .unwrap_err();
+        assert!(e.get("delta").is_some(), "{delta}");
+    }
+    for delta in [-1_000_000_000, 1_000_000_000] {
+        let ok = StockAdjustment::parse(RawStockAdjustment {
+            delta: Some(delta),
+            reason: Some("stocktake".into()),
+        });
+        assert_eq!(ok.map(|a| a.delta), Ok(delta));
+    }
+}
+
+#[test]
 fn product_json_shows_stock_fields() {
     let at = Timestamp::from_unix_micros(0).unwrap();
     let p = Product {

@@ -14,6 +14,7 @@ pub use values::{InsuranceInfo, Priority, ShippingAddress, VerificationData};
 
 /// One line of an order, priced from the catalogue when the order was placed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrderLine {
     /// The product.
     pub product_id: ProductId,
@@ -29,6 +30,7 @@ pub struct OrderLine {
 
 /// An order, as stored and as answered (its JSON id is `order_id`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Order {
     /// Its id.
     #[serde(rename = "order_id")]

@@ -19,6 +19,7 @@ pub const MAX_LINES: usize = 100;
 
 /// One requested line, as it arrives.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawOrderLine {
     /// The product.
@@ -29,6 +30,7 @@ pub struct RawOrderLine {
 
 /// An order request as it arrives, before anything is checked.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawOrder {
     /// Whose order; a customer may leave it out.

@@ -66,6 +66,7 @@ fn parse_count(s: &str) -> Result<u64, &'static str> {
 
 /// The query string of `GET /orders`, as it arrives.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawOrderQuery {
     /// Status (aliases accepted).

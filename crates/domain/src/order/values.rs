@@ -17,6 +17,7 @@ use thiserror::Error;
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// The default.
@@ -223,6 +224,7 @@ fn text_field(
 
 /// Insurance details as they arrive in JSON.
 #[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawInsurance {
     /// The insurer.
@@ -239,6 +241,7 @@ pub struct RawInsurance {
 /// Policy and group numbers are PHI: `Debug` hides them. Serialised as
 /// `{carrier, policy_number, group_number}` (group `null` when absent), for authorised callers.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "RawInsurance")]
 pub struct InsuranceInfo {
     carrier: String,
@@ -342,6 +345,7 @@ fn parse_alone<T>(parse: impl FnOnce(&mut FieldErrors) -> Option<T>) -> Result<T
 
 /// A shipping address as it arrives in JSON.
 #[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawAddress {
     /// Street and number.
@@ -362,6 +366,7 @@ pub struct RawAddress {
 /// country (1–100 each) and postal code (1–20). Serialised with all six keys, `line2` `null`
 /// when absent, so the shape is stable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "RawAddress")]
 pub struct ShippingAddress {
     line1: String,
@@ -446,6 +451,7 @@ impl TryFrom<RawAddress> for ShippingAddress {
 
 /// Verification details as they arrive in JSON (with a status change to `verified`).
 #[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawVerification {
     /// Who verified the insurance.
@@ -459,6 +465,7 @@ pub struct RawVerification {
 /// How an order's insurance was verified: who (1–200 characters), how (1–100) and what is
 /// covered (a JSON object of at most 8 KiB serialised, `{}` when not given).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "RawVerification")]
 pub struct VerificationData {
     verified_by: String,

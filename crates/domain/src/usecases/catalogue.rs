@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 /// A product that is out of stock or under its threshold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StockIssue {
     /// The product.
     pub product_id: ProductId,
@@ -31,6 +32,7 @@ pub struct StockIssue {
 
 /// A product whose reserved units differ from what its holding orders hold: a bookkeeping fault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StockMismatch {
     /// The product.
     pub product_id: ProductId,
@@ -42,6 +44,7 @@ pub struct StockMismatch {
 
 /// The stock check: what is short, and whether the books agree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StockHealth {
     /// Active products with no available units.
     pub out_of_stock: Vec<StockIssue>,

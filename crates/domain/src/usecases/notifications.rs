@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 /// A message as it arrives: `{user_id, message, territory_id}` (seed 002's body).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawSendMessage {
     /// To whom.

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 /// Figures of one order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrderStatistics {
     /// The order.
     pub order_id: OrderId,
@@ -35,6 +36,7 @@ pub struct OrderStatistics {
 
 /// Aggregates of one territory.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TerritoryStats {
     /// Orders.
     pub order_count: u64,
@@ -50,6 +52,7 @@ pub struct TerritoryStats {
 
 /// Aggregates over the caller's territories.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrderStats {
     /// All territories together.
     pub overall: TerritoryStats,

@@ -1,27 +1,37 @@
 //! The audit log (SPEC §7): admins read it, filtered; nothing updates or deletes it.
 
-use super::{Listed, limit, limited, resource};
+use super::{Endpoint, Listed, limit, limited, tagged};
 use crate::error::ApiError;
 use crate::limits::Class;
 use crate::{AppState, Caller, blocking};
 use actix_web::{HttpResponse, web};
 use ordo_domain::Error;
-use ordo_domain::audit::EntityType;
+use ordo_domain::audit::{AuditEntry, EntityType};
+use ordo_domain::auth::Role;
 use ordo_domain::ids::{TerritoryId, UserId};
 use ordo_domain::order::query::Page;
 use ordo_domain::ports::AuditFilter;
 use ordo_domain::validation::FieldErrors;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+/// Filters of the audit listing, combined with AND.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
+    /// `order`, `product`, `patient`, `user` or `territory`.
     entity_type: Option<String>,
+    /// The changed entity's id.
     entity_id: Option<String>,
+    /// Who made the change (a `user_id`).
     actor: Option<String>,
+    /// The territory.
     territory_id: Option<String>,
+    /// Page size: default 20, at most 100.
     limit: Option<String>,
+    /// Rows to skip.
     offset: Option<String>,
+    /// Alias of `offset`.
     skip: Option<String>,
 }
 
@@ -68,6 +78,17 @@ async fn list(
     Ok(limited(Listed(entries, page).into(), n))
 }
 
-pub(crate) fn resources() -> Vec<actix_web::Resource> {
-    resource("/api/v1/audit", |r| r.route(web::get().to(list))).into()
+pub(crate) fn endpoints() -> Vec<Endpoint> {
+    tagged(
+        "audit",
+        vec![
+            Endpoint::get("/api/v1/audit", list)
+                .summary("Audit entries, newest first, filtered")
+                .describe("Append-only: no route changes or deletes an entry.")
+                .roles(&[Role::Admin])
+                .query::<AuditQuery>()
+                .list::<AuditEntry>()
+                .limited(),
+        ],
+    )
 }

@@ -1,26 +1,49 @@
 //! The routes, one module per resource. Each path accepts a trailing slash.
+//!
+//! Every module's `endpoints()` is a table of [`Endpoint`]s: the handler and the documentation of
+//! each route in one value. [`configure`] mounts those tables and nothing else, and the OpenAPI
+//! document (`crate::openapi`) is generated from the same tables.
 
 mod audit;
 mod auth;
 mod compat;
+mod docs;
+mod endpoint;
 mod notifications;
 mod ops;
 mod orders;
 mod patients;
 mod people;
 mod products;
+pub(crate) mod realtime;
+
+#[cfg(test)]
+pub(crate) use docs::document_text as served_document;
+pub(crate) use endpoint::{Endpoint, tagged};
 
 use crate::error::ApiError;
 use actix_web::{HttpResponse, web};
 use ordo_domain::order::query::Page;
 use ordo_domain::ports::Listing;
 use ordo_domain::validation::FieldErrors;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// `{"status":"success","data":…}`.
 pub(crate) fn success<T: Serialize>(status: actix_web::http::StatusCode, data: &T) -> HttpResponse {
     HttpResponse::build(status).json(json!({ "status": "success", "data": data }))
+}
+
+/// The `meta` of a list.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct ListMeta {
+    /// Rows matching, over all pages.
+    total: u64,
+    /// Page size used (the default, or the `limit` asked for, capped).
+    limit: u64,
+    /// Rows skipped.
+    offset: u64,
 }
 
 /// `{"status":"success","data":[…],"meta":{"total":N,"limit":L,"offset":O}}`.
@@ -33,7 +56,7 @@ pub(crate) fn list_response<T: Serialize>(
     HttpResponse::Ok().json(json!({
         "status": "success",
         "data": rows,
-        "meta": { "total": total, "limit": limit, "offset": offset },
+        "meta": ListMeta { total, limit, offset },
     }))
 }
 
@@ -52,11 +75,14 @@ impl<T: Serialize> From<Listed<T>> for HttpResponse {
 }
 
 /// Paging parameters: `limit`, and `offset` or its alias `skip`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PageQuery {
+    /// Page size: default 20, at most 100.
     limit: Option<String>,
+    /// Rows to skip (default 0).
     offset: Option<String>,
+    /// Alias of `offset` (the e-commerce seed's name).
     skip: Option<String>,
 }
 
@@ -106,33 +132,69 @@ pub(crate) fn limited(mut res: HttpResponse, limit: u32) -> HttpResponse {
     res
 }
 
-async fn wrong_method() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::wrong_method())
+/// `405 METHOD_NOT_ALLOWED` in the error shape, with the `Allow` header HTTP requires.
+fn wrong_method(allow: &str) -> HttpResponse {
+    use actix_web::ResponseError;
+    let mut res = ApiError::wrong_method().error_response();
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(allow) {
+        res.headers_mut().insert(actix_web::http::header::ALLOW, v);
+    }
+    res
 }
 
-/// A resource at `path` and `path/`, answering 405 in the error shape for other methods.
-pub(crate) fn resource(
-    path: &str,
-    routes: impl Fn(actix_web::Resource) -> actix_web::Resource,
-) -> [actix_web::Resource; 2] {
-    let make = |p: String| routes(web::resource(p)).default_service(web::to(wrong_method));
+/// A resource at `path` and `path/` with the routes of `endpoints` (all of that path), answering
+/// 405 for other methods.
+fn resource(path: &'static str, endpoints: &[&Endpoint]) -> [actix_web::Resource; 2] {
+    let allow: Vec<&str> = endpoints.iter().map(|e| e.method.as_str()).collect();
+    let allow = allow.join(", ");
+    let make = |p: String| {
+        let allow = allow.clone();
+        endpoints
+            .iter()
+            .fold(web::resource(p), |r, e| r.route(e.route()))
+            .default_service(web::to(move || {
+                let res = wrong_method(&allow);
+                async move { res }
+            }))
+    };
     [make(path.to_owned()), make(format!("{path}/"))]
 }
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    for r in ops::resources()
+/// Every route, in the order they are matched (fixed segments before `{id}` within a module).
+pub(crate) fn endpoints() -> Vec<Endpoint> {
+    ops::endpoints()
         .into_iter()
-        .chain(crate::metrics::resources())
-        .chain(auth::resources())
-        .chain(people::resources())
-        .chain(orders::resources())
-        .chain(patients::resources())
-        .chain(products::resources())
-        .chain(audit::resources())
-        .chain(compat::resources())
-        .chain(notifications::resources())
-        .chain(crate::ws::resources())
-    {
-        cfg.service(r);
+        .chain(crate::metrics::endpoints())
+        .chain(docs::endpoints())
+        .chain(auth::endpoints())
+        .chain(people::endpoints())
+        .chain(orders::endpoints())
+        .chain(patients::endpoints())
+        .chain(products::endpoints())
+        .chain(audit::endpoints())
+        .chain(compat::endpoints())
+        .chain(notifications::endpoints())
+        .chain(crate::ws::endpoints())
+        .collect()
+}
+
+/// Mounts `endpoints`: one resource per path (and its trailing-slash twin), in the order of
+/// first appearance, each with the routes of its methods.
+pub(crate) fn mount(cfg: &mut web::ServiceConfig, endpoints: &[Endpoint]) {
+    let mut paths: Vec<&'static str> = Vec::new();
+    for e in endpoints {
+        if !paths.contains(&e.path) {
+            paths.push(e.path);
+        }
     }
+    for path in paths {
+        let here: Vec<&Endpoint> = endpoints.iter().filter(|e| e.path == path).collect();
+        for r in resource(path, &here) {
+            cfg.service(r);
+        }
+    }
+}
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    mount(cfg, &endpoints());
 }

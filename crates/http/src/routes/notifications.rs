@@ -1,27 +1,55 @@
 //! Notifications (SPEC §9): messages from staff, the caller's inbox, acknowledge and dismiss,
 //! preferences, and the failed outbox for admins.
 
-use super::{Listed, limit, limited, resource, success};
+use super::{Endpoint, Listed, limit, limited, success, tagged};
 use crate::error::ApiError;
 use crate::limits::Class;
+use crate::openapi::Code;
 use crate::{AppState, Caller, blocking};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use ordo_domain::Error;
+use ordo_domain::auth::Role;
 use ordo_domain::ids::NotificationId;
-use ordo_domain::notification::{NotificationStatus, RawPreferences};
+use ordo_domain::notification::{Notification, NotificationStatus, RawPreferences};
 use ordo_domain::order::query::Page;
+use ordo_domain::usecases::RawSendMessage;
 use ordo_domain::validation::FieldErrors;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-#[derive(Debug, Deserialize)]
+/// Filters of a notification listing.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
+    /// `pending`, `sent`, `failed`, `acknowledged` or `dismissed`.
     status: Option<String>,
+    /// Page size: default 20, at most 100.
     limit: Option<String>,
+    /// Rows to skip.
     offset: Option<String>,
+    /// Alias of `offset`.
     skip: Option<String>,
+}
+
+/// The answer to a message (seed 002's).
+#[derive(Debug, Serialize, JsonSchema)]
+pub(super) struct Sent {
+    /// The in-app notification.
+    notification_id: NotificationId,
+    /// Always `sent`.
+    #[schemars(extend("const" = "sent"))]
+    status: &'static str,
+}
+
+impl Sent {
+    pub(super) fn new(notification_id: NotificationId) -> Self {
+        Self {
+            notification_id,
+            status: "sent",
+        }
+    }
 }
 
 impl ListQuery {
@@ -51,7 +79,7 @@ fn notification_id(raw: &str) -> Result<NotificationId, ApiError> {
 async fn send(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<ordo_domain::usecases::RawSendMessage>,
+    body: web::Json<RawSendMessage>,
 ) -> Result<HttpResponse, ApiError> {
     let n = limit(&state, &caller, Class::Create)?;
     let msg = ordo_domain::usecases::SendMessage::parse(body.into_inner()).map_err(Error::from)?;
@@ -59,10 +87,7 @@ async fn send(
     let actor = caller.0.actor.clone();
     let sent = blocking(move || ordo.send_message(&actor, msg)).await?;
     Ok(limited(
-        success(
-            StatusCode::CREATED,
-            &json!({ "notification_id": sent.id, "status": "sent" }),
-        ),
+        success(StatusCode::CREATED, &Sent::new(sent.id)),
         n,
     ))
 }
@@ -157,30 +182,82 @@ async fn retry(
     Ok(limited(success(StatusCode::OK, &queued), n))
 }
 
+const STAFF: &[Role] = &[Role::Admin, Role::Staff];
+const ADMIN: &[Role] = &[Role::Admin];
+const NOTIFICATION_ID: &str = "The notification's `notification_id`.";
+
 /// Fixed paths first: `send`, `preferences` and `outbox` are not notification ids.
-pub(crate) fn resources() -> Vec<actix_web::Resource> {
-    let mut out = Vec::new();
-    out.extend(resource("/api/v1/notifications/send", |r| {
-        r.route(web::post().to(send))
-    }));
-    out.extend(resource("/api/v1/notifications/preferences", |r| {
-        r.route(web::get().to(get_preferences))
-            .route(web::put().to(put_preferences))
-    }));
-    out.extend(resource("/api/v1/notifications/outbox", |r| {
-        r.route(web::get().to(outbox))
-    }));
-    out.extend(resource("/api/v1/notifications/outbox/{id}/retry", |r| {
-        r.route(web::post().to(retry))
-    }));
-    out.extend(resource("/api/v1/notifications", |r| {
-        r.route(web::get().to(inbox))
-    }));
-    out.extend(resource("/api/v1/notifications/{id}/acknowledge", |r| {
-        r.route(web::post().to(acknowledge))
-    }));
-    out.extend(resource("/api/v1/notifications/{id}/dismiss", |r| {
-        r.route(web::post().to(dismiss))
-    }));
-    out
+pub(crate) fn endpoints() -> Vec<Endpoint> {
+    tagged(
+        "notifications",
+        vec![
+            Endpoint::post("/api/v1/notifications/send", send)
+                .summary("Send a message to a user")
+                .describe(
+                    "Staff to users of their territory, admins to anyone: in-app always, and by \
+                     SMS and e-mail per the recipient's preferences for `message`, redacted.",
+                )
+                .roles(STAFF)
+                .body::<RawSendMessage>()
+                .example(
+                    "seed_002",
+                    "Seed 002's body",
+                    json!({
+                        "user_id": "5d1c3b2a-9e8f-4a7b-8c6d-0e1f2a3b4c5d",
+                        "message": "Your order ORD-7K3F9Q2MZX has shipped",
+                        "territory_id": "north",
+                    }),
+                )
+                .created::<Sent>()
+                .errors(&[Code::NotFound])
+                .limited(),
+            Endpoint::get("/api/v1/notifications/preferences", get_preferences)
+                .summary("The caller's notification preferences")
+                .describe("Channels `in_app`, `sms`, `email` × events `order_created`, `status_change`, `message`.")
+                .ok::<RawPreferences>()
+                .limited(),
+            Endpoint::put("/api/v1/notifications/preferences", put_preferences)
+                .summary("Change notification preferences")
+                .describe("Changes only the switches it names; answers them all.")
+                .body::<RawPreferences>()
+                .example(
+                    "no_sms_on_status",
+                    "No SMS when an order changes status",
+                    json!({ "sms": { "status_change": false } }),
+                )
+                .ok::<RawPreferences>()
+                .limited(),
+            Endpoint::get("/api/v1/notifications/outbox", outbox)
+                .summary("SMS and e-mail rows in a status (default `failed`)")
+                .roles(ADMIN)
+                .query::<ListQuery>()
+                .list::<Notification>()
+                .limited(),
+            Endpoint::post("/api/v1/notifications/outbox/{id}/retry", retry)
+                .summary("Queue a failed SMS or e-mail again, attempts reset")
+                .roles(ADMIN)
+                .path_param::<NotificationId>("id", NOTIFICATION_ID)
+                .ok::<Notification>()
+                .errors(&[Code::NotFound, Code::Conflict])
+                .limited(),
+            Endpoint::get("/api/v1/notifications", inbox)
+                .summary("The caller's in-app notifications")
+                .describe("A customer's include their patient's.")
+                .query::<ListQuery>()
+                .list::<Notification>()
+                .limited(),
+            Endpoint::post("/api/v1/notifications/{id}/acknowledge", acknowledge)
+                .summary("Acknowledge a notification (its recipient)")
+                .path_param::<NotificationId>("id", NOTIFICATION_ID)
+                .ok::<Notification>()
+                .errors(&[Code::NotFound, Code::Conflict])
+                .limited(),
+            Endpoint::post("/api/v1/notifications/{id}/dismiss", dismiss)
+                .summary("Dismiss a notification (its recipient)")
+                .path_param::<NotificationId>("id", NOTIFICATION_ID)
+                .ok::<Notification>()
+                .errors(&[Code::NotFound, Code::Conflict])
+                .limited(),
+        ],
+    )
 }

@@ -1,18 +1,22 @@
 //! Patients (SPEC §6): staff in their territories and admins register and read them; a customer
 //! reads only their own.
 
-use super::{Listed, PageQuery, limit, limited, resource, success};
+use super::{Endpoint, Listed, PageQuery, limit, limited, success, tagged};
 use crate::error::ApiError;
 use crate::limits::Class;
+use crate::openapi::Code;
 use crate::{AppState, Caller, blocking};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use ordo_domain::Error;
+use ordo_domain::auth::Role;
 use ordo_domain::ids::PatientId;
-use ordo_domain::people::{NewPatient, RawPatient};
+use ordo_domain::people::{NewPatient, Patient, RawPatient};
 use serde_json::{Value, json};
 
 /// A patient as answered: PHI is shown to callers allowed to see the patient, and only to them.
+/// The same fields as [`Patient`]'s serde form (documented by its schema), with each PHI value
+/// exposed here, visibly.
 fn view(p: &ordo_domain::people::Patient) -> Value {
     json!({
         "patient_id": p.id,
@@ -80,13 +84,48 @@ async fn get(
     Ok(limited(success(StatusCode::OK, &view(&patient)), n))
 }
 
-pub(crate) fn resources() -> Vec<actix_web::Resource> {
-    let mut out = Vec::new();
-    out.extend(resource("/api/v1/patients", |r| {
-        r.route(web::post().to(create)).route(web::get().to(list))
-    }));
-    out.extend(resource("/api/v1/patients/{id}", |r| {
-        r.route(web::get().to(get))
-    }));
-    out
+const STAFF: &[Role] = &[Role::Admin, Role::Staff];
+
+pub(crate) fn endpoints() -> Vec<Endpoint> {
+    tagged(
+        "patients",
+        vec![
+            Endpoint::post("/api/v1/patients", create)
+                .summary("Register a patient")
+                .describe(
+                    "Staff in their own territories, and admins. The territory is the body's \
+                     `territory_id`, else the `Territory-Id` header, else the caller's only \
+                     territory, else a `VALIDATION_ERROR`. Phone numbers are E.164.",
+                )
+                .roles(STAFF)
+                .body::<RawPatient>()
+                .example(
+                    "seed_004",
+                    "Seed 004's customer, in a territory",
+                    json!({
+                        "name": "James Bond",
+                        "code": "CUST007",
+                        "contact_number": "+25470007007",
+                        "email": "JamesBond@gmail.com",
+                        "insurance_number": "INS123456789",
+                        "territory_id": "north",
+                    }),
+                )
+                .created::<Patient>()
+                .errors(&[Code::Conflict, Code::NotFound])
+                .limited(),
+            Endpoint::get("/api/v1/patients", list)
+                .summary("List patients")
+                .describe("Staff see their territories', admins all, a customer only their own.")
+                .query::<PageQuery>()
+                .list::<Patient>()
+                .limited(),
+            Endpoint::get("/api/v1/patients/{id}", get)
+                .summary("A patient")
+                .path_param::<PatientId>("id", "The patient's `patient_id`.")
+                .ok::<Patient>()
+                .errors(&[Code::NotFound])
+                .limited(),
+        ],
+    )
 }

@@ -1,13 +1,18 @@
 //! Users (admins) and territories (admins write, everyone reads).
 
-use super::{Listed, PageQuery, limit, limited, resource, success};
+use super::{Endpoint, Listed, PageQuery, limit, limited, success, tagged};
 use crate::error::ApiError;
 use crate::limits::Class;
+use crate::openapi::Code;
 use crate::{AppState, Caller, blocking};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use ordo_domain::auth::Role;
 use ordo_domain::ids::UserId;
-use ordo_domain::people::{NewUser, RawTerritory, RawUser, RawUserPatch, Territory, UserPatch};
+use ordo_domain::people::{
+    NewUser, RawTerritory, RawUser, RawUserPatch, Territory, User, UserPatch,
+};
+use serde_json::json;
 
 fn user_id(raw: &str) -> Result<UserId, ApiError> {
     raw.parse()
@@ -61,6 +66,8 @@ async fn patch_user(
     let patch = UserPatch::parse(body.into_inner()).map_err(ordo_domain::Error::from)?;
     let ordo = state.ordo.clone();
     let user = blocking(move || ordo.update_user(&caller.0.actor, id, patch)).await?;
+    // A role, territory or deactivation takes effect on this instance's next request.
+    state.sessions.forget_user(user.id);
     Ok(limited(success(StatusCode::OK, &user), n))
 }
 
@@ -90,19 +97,74 @@ async fn list_territories(
     ))
 }
 
-pub(crate) fn resources() -> Vec<actix_web::Resource> {
-    let mut out = Vec::new();
-    out.extend(resource("/api/v1/users", |r| {
-        r.route(web::post().to(create_user))
-            .route(web::get().to(list_users))
-    }));
-    out.extend(resource("/api/v1/users/{id}", |r| {
-        r.route(web::get().to(get_user))
-            .route(web::patch().to(patch_user))
-    }));
-    out.extend(resource("/api/v1/territories", |r| {
-        r.route(web::post().to(create_territory))
-            .route(web::get().to(list_territories))
-    }));
-    out
+const ADMIN: &[Role] = &[Role::Admin];
+
+pub(crate) fn endpoints() -> Vec<Endpoint> {
+    tagged(
+        "people",
+        vec![
+            Endpoint::post("/api/v1/users", create_user)
+                .summary("Create a user")
+                .describe("A customer names their patient; staff name at least one territory.")
+                .roles(ADMIN)
+                .body::<RawUser>()
+                .example(
+                    "staff",
+                    "Staff of one territory",
+                    json!({
+                        "email": "staff.south@ordo.demo",
+                        "password": "a long enough password",
+                        "role": "staff",
+                        "territories": ["north"],
+                        "phone": "+254700000001",
+                    }),
+                )
+                .created::<User>()
+                .errors(&[Code::Conflict, Code::NotFound])
+                .limited(),
+            Endpoint::get("/api/v1/users", list_users)
+                .summary("List users")
+                .roles(ADMIN)
+                .query::<PageQuery>()
+                .list::<User>()
+                .limited(),
+            Endpoint::get("/api/v1/users/{id}", get_user)
+                .summary("A user")
+                .describe("Admins read anyone; any user reads themself.")
+                .path_param::<UserId>("id", "The user's `user_id`.")
+                .ok::<User>()
+                .errors(&[Code::PermissionDenied, Code::NotFound])
+                .limited(),
+            Endpoint::patch("/api/v1/users/{id}", patch_user)
+                .summary("Change a user")
+                .describe("Deactivating a user stops their tokens at once.")
+                .roles(ADMIN)
+                .path_param::<UserId>("id", "The user's `user_id`.")
+                .body::<RawUserPatch>()
+                .example(
+                    "phone",
+                    "A new phone number for SMS",
+                    json!({ "phone": "+254700000002" }),
+                )
+                .ok::<User>()
+                .errors(&[Code::NotFound, Code::Conflict])
+                .limited(),
+            Endpoint::post("/api/v1/territories", create_territory)
+                .summary("Add a territory")
+                .roles(ADMIN)
+                .body::<RawTerritory>()
+                .example(
+                    "territory",
+                    "A territory code and its name",
+                    json!({ "territory_id": "KE-NBO", "name": "Nairobi" }),
+                )
+                .created::<Territory>()
+                .errors(&[Code::Conflict])
+                .limited(),
+            Endpoint::get("/api/v1/territories", list_territories)
+                .summary("List every territory")
+                .list::<Territory>()
+                .limited(),
+        ],
+    )
 }

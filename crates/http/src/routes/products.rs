@@ -1,16 +1,20 @@
 //! The catalogue (SPEC §6): everyone reads; admins add, change and adjust stock (audited).
 
-use super::{Listed, PageQuery, limit, limited, resource, success};
+use super::{Endpoint, Listed, PageQuery, limit, limited, success, tagged};
 use crate::error::ApiError;
 use crate::limits::Class;
+use crate::openapi::Code;
 use crate::{AppState, Caller, blocking};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use ordo_domain::Error;
+use ordo_domain::auth::Role;
 use ordo_domain::catalogue::{
-    NewProduct, ProductPatch, RawProduct, RawProductPatch, RawStockAdjustment, StockAdjustment,
+    NewProduct, Product, ProductPatch, RawProduct, RawProductPatch, RawStockAdjustment,
+    StockAdjustment,
 };
 use ordo_domain::ids::ProductId;
+use serde_json::json;
 
 fn product_id(raw: &str) -> Result<ProductId, ApiError> {
     raw.parse()
@@ -84,16 +88,66 @@ async fn adjust(
     Ok(limited(success(StatusCode::CREATED, &product), n))
 }
 
-pub(crate) fn resources() -> Vec<actix_web::Resource> {
-    let mut out = Vec::new();
-    out.extend(resource("/api/v1/products", |r| {
-        r.route(web::post().to(create)).route(web::get().to(list))
-    }));
-    out.extend(resource("/api/v1/products/{id}", |r| {
-        r.route(web::get().to(get)).route(web::patch().to(patch))
-    }));
-    out.extend(resource("/api/v1/products/{id}/stock-adjustments", |r| {
-        r.route(web::post().to(adjust))
-    }));
-    out
+const ADMIN: &[Role] = &[Role::Admin];
+
+const PRODUCT_ID: &str = "The product's `product_id`.";
+
+pub(crate) fn endpoints() -> Vec<Endpoint> {
+    tagged(
+        "catalogue",
+        vec![
+            Endpoint::post("/api/v1/products", create)
+                .summary("Add a product")
+                .roles(ADMIN)
+                .body::<RawProduct>()
+                .example(
+                    "product",
+                    "A product with a price and units on hand",
+                    json!({
+                        "sku": "GLV-200",
+                        "name": "Nitrile gloves (box of 200)",
+                        "price": "22.50",
+                        "stock_quantity": 100,
+                        "low_stock_threshold": 10,
+                    }),
+                )
+                .created::<Product>()
+                .errors(&[Code::Conflict])
+                .limited(),
+            Endpoint::get("/api/v1/products", list)
+                .summary("List products")
+                .query::<PageQuery>()
+                .list::<Product>()
+                .limited(),
+            Endpoint::get("/api/v1/products/{id}", get)
+                .summary("A product")
+                .path_param::<ProductId>("id", PRODUCT_ID)
+                .ok::<Product>()
+                .errors(&[Code::NotFound])
+                .limited(),
+            Endpoint::patch("/api/v1/products/{id}", patch)
+                .summary("Change a product's details (audited)")
+                .roles(ADMIN)
+                .path_param::<ProductId>("id", PRODUCT_ID)
+                .body::<RawProductPatch>()
+                .example("price", "A new price", json!({ "price": "13.00" }))
+                .ok::<Product>()
+                .errors(&[Code::NotFound])
+                .limited(),
+            Endpoint::post("/api/v1/products/{id}/stock-adjustments", adjust)
+                .summary("Adjust units on hand (audited)")
+                .describe("Never below the units reserved by orders (`CONFLICT`).")
+                .roles(ADMIN)
+                .path_param::<ProductId>("id", PRODUCT_ID)
+                .body::<RawStockAdjustment>()
+                .example(
+                    "delivery",
+                    "A delivery of 50 units",
+                    json!({ "delta": 50, "reason": "Delivery from the warehouse" }),
+                )
+                .created::<Product>()
+                .errors(&[Code::NotFound, Code::Conflict])
+                .limited(),
+        ],
+    )
 }

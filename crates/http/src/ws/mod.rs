@@ -194,13 +194,13 @@ fn upgrade(
     Ok(crate::routes::limited(response, limit))
 }
 
-pub(crate) fn resources() -> Vec<actix_web::Resource> {
-    crate::routes::resource("/ws/orders", |r| r.route(web::get().to(orders)))
-        .into_iter()
-        .chain(crate::routes::resource("/ws/notifications", |r| {
-            r.route(web::get().to(notifications))
-        }))
-        .collect()
+/// The two routes, mounted and documented (`routes::realtime`) from this table.
+pub(crate) fn endpoints() -> Vec<crate::routes::Endpoint> {
+    use crate::routes::{Endpoint, realtime};
+    vec![
+        realtime::orders(Endpoint::get("/ws/orders", orders)),
+        realtime::notifications(Endpoint::get("/ws/notifications", notifications)),
+    ]
 }
 
 /// Unsent bytes the kernel may hold for one connection before the socket stops taking more.
