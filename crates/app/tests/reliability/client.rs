@@ -104,6 +104,23 @@ impl Client {
         })
     }
 
+    /// The ids of every stored order, asserting that each `acknowledged` one is among them.
+    pub fn stored_orders_keep(
+        &self,
+        acknowledged: &std::collections::BTreeSet<String>,
+    ) -> std::collections::BTreeSet<String> {
+        let stored: std::collections::BTreeSet<String> = self
+            .all_orders()
+            .iter()
+            .map(|o| o["order_id"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(
+            acknowledged.is_subset(&stored),
+            "an acknowledged order was lost"
+        );
+        stored
+    }
+
     /// Every order id, through the listing's pages.
     pub fn all_orders(&self) -> Vec<Value> {
         let mut out = Vec::new();
