@@ -1,10 +1,8 @@
 //! argon2id password hashes in PHC string form.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{
-    PasswordHash as Phc, PasswordHasher as _, PasswordVerifier as _, SaltString,
-};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash as Phc, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use ordo_domain::people::{Password, PasswordHash};
 use ordo_domain::ports::PasswordHasher;
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
@@ -69,6 +67,73 @@ impl Pool {
     }
 }
 
+/// Blocks of argon2 memory (1 KiB each) always asked for at once: above glibc's largest
+/// dynamic mmap threshold (32 MiB), so the buffer is mapped for the hash and unmapped after it.
+/// A 19 MiB buffer would fall under the threshold glibc raises after the first free, come from
+/// the thread's arena and stay resident there (~58 MiB per hashing thread, measured).
+const MAPPED_BLOCKS: usize = 33 * 1024;
+
+/// The argon2id hash of `password` with `salt` (raw bytes) under `argon`'s parameters, into
+/// `out`, in memory that goes back to the system afterwards. Only the blocks the parameters need
+/// are touched, so only they become resident.
+fn compute(argon: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
+    let need = argon.params().block_count();
+    let mut blocks: Vec<Block> = Vec::with_capacity(need.max(MAPPED_BLOCKS));
+    blocks.resize(need, Block::default());
+    argon.hash_password_into_with_memory(password, salt, out, &mut blocks[..])
+}
+
+/// The PHC string of a new hash of `password`.
+fn phc_hash(argon: &Argon2<'_>, password: &[u8]) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    let salt = Salt::from(&salt);
+    let mut raw_salt = [0u8; 64];
+    let raw_salt = salt.decode_b64(&mut raw_salt).map_err(|e| e.to_string())?;
+    let len = argon
+        .params()
+        .output_len()
+        .unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let hash = Output::init_with(len, |out| {
+        compute(argon, password, raw_salt, out).map_err(argon2::password_hash::Error::from)
+    })
+    .map_err(|e| e.to_string())?;
+    let phc = Phc {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon.params()).map_err(|e| e.to_string())?,
+        salt: Some(salt),
+        hash: Some(hash),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `password` matches the PHC string `stored` (argon2id, any parameters it names),
+/// compared in constant time.
+fn phc_verify(password: &[u8], stored: &str) -> bool {
+    let Ok(phc) = Phc::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (phc.salt, phc.hash) else {
+        return false;
+    };
+    let algorithm = Algorithm::try_from(phc.algorithm);
+    let version = phc.version.map_or(Ok(Version::V0x13), Version::try_from);
+    let (Ok(algorithm), Ok(version), Ok(params)) = (algorithm, version, Params::try_from(&phc))
+    else {
+        return false;
+    };
+    let argon = Argon2::new(algorithm, version, params);
+    let mut raw_salt = [0u8; 64];
+    let Ok(raw_salt) = salt.decode_b64(&mut raw_salt) else {
+        return false;
+    };
+    Output::init_with(expected.len(), |out| {
+        compute(&argon, password, raw_salt, out).map_err(argon2::password_hash::Error::from)
+    })
+    // `Output`'s equality is constant-time.
+    .is_ok_and(|computed| computed == expected)
+}
+
 /// argon2id with OWASP's recommended parameters.
 #[derive(Debug, Clone)]
 pub struct Argon2idHasher {
@@ -90,11 +155,7 @@ impl Argon2idHasher {
         let params =
             Params::new(memory_kib, passes, lanes, None).unwrap_or_else(|_| Params::default());
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let salt = SaltString::generate(&mut OsRng);
-        let decoy = argon
-            .hash_password(b"decoy password for unknown accounts", &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default();
+        let decoy = phc_hash(&argon, b"decoy password for unknown accounts").unwrap_or_default();
         Self {
             argon,
             decoy,
@@ -105,44 +166,23 @@ impl Argon2idHasher {
 
 impl PasswordHasher for Argon2idHasher {
     fn hash(&self, password: &Password) -> Result<PasswordHash, String> {
-        let salt = SaltString::generate(&mut OsRng);
         let (argon, secret) = (self.argon.clone(), password.expose().to_owned());
         self.pool
-            .run(move || {
-                argon
-                    .hash_password(secret.as_bytes(), &salt)
-                    .map(|h| PasswordHash::new(h.to_string()))
-                    .map_err(|e| format!("password hashing failed: {e}"))
-            })
+            .run(move || phc_hash(&argon, secret.as_bytes()).map(PasswordHash::new))
             .unwrap_or_else(|| Err("password hashing stopped".into()))
+            .map_err(|e| format!("password hashing failed: {e}"))
     }
 
     fn verify(&self, password: &Password, hash: &PasswordHash) -> bool {
-        let (argon, secret, stored) = (
-            self.argon.clone(),
-            password.expose().to_owned(),
-            hash.as_str().to_owned(),
-        );
+        let (secret, stored) = (password.expose().to_owned(), hash.as_str().to_owned());
         self.pool
-            .run(move || {
-                Phc::new(&stored)
-                    .map(|phc| argon.verify_password(secret.as_bytes(), &phc).is_ok())
-                    .unwrap_or(false)
-            })
+            .run(move || phc_verify(secret.as_bytes(), &stored))
             .unwrap_or(false)
     }
 
     fn waste_time(&self, password: &Password) {
-        let (argon, secret, decoy) = (
-            self.argon.clone(),
-            password.expose().to_owned(),
-            self.decoy.clone(),
-        );
-        let _ = self.pool.run(move || {
-            if let Ok(phc) = Phc::new(&decoy) {
-                let _ = argon.verify_password(secret.as_bytes(), &phc);
-            }
-        });
+        let (secret, decoy) = (password.expose().to_owned(), self.decoy.clone());
+        let _ = self.pool.run(move || phc_verify(secret.as_bytes(), &decoy));
     }
 }
 

@@ -63,3 +63,29 @@ fn no_more_hashes_run_at_once_than_there_are_cores() {
     );
     assert!(most.load(Ordering::SeqCst) <= cores);
 }
+
+#[test]
+fn hashes_agree_with_the_argon2_crates_own_phc_code() {
+    use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+    let argon = Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(1024, 1, 1, None).unwrap(),
+    );
+    // Ours verifies the crate's hashes (those stored before this code)...
+    let salt = SaltString::generate(&mut OsRng);
+    let theirs = argon
+        .hash_password(b"correct horse", &salt)
+        .unwrap()
+        .to_string();
+    assert!(phc_verify(b"correct horse", &theirs));
+    assert!(!phc_verify(b"wrong horse", &theirs));
+    // ...and the crate verifies ours.
+    let ours = phc_hash(&argon, b"correct horse").unwrap();
+    let parsed = Phc::new(&ours).unwrap();
+    assert!(argon.verify_password(b"correct horse", &parsed).is_ok());
+    assert!(argon.verify_password(b"wrong horse", &parsed).is_err());
+    // Garbage and other algorithms are a refusal, not a panic.
+    assert!(!phc_verify(b"x", "$argon2id$v=19$m=1024,t=1,p=1$bad$bad"));
+    assert!(!phc_verify(b"x", "$2b$12$abcdefghijklmnopqrstuu"));
+}
