@@ -30,11 +30,13 @@ pub struct Config {
     pub email_enabled: bool,
 }
 
-fn var(name: &str) -> Option<String> {
+/// One variable, blank meaning unset.
+pub(crate) fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+/// A numeric variable, or `default` when unset.
+pub(crate) fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
     match var(name) {
         None => Ok(default),
         Some(v) => v

@@ -5,6 +5,7 @@
 //! (default 60, at least twice the timeout) is how long a dispatcher holds the rows it claimed.
 //! Errors name the variable, never its value: the API key and the SMTP password stay out of logs.
 
+use crate::config::{number, var};
 use ordo_domain::ports::Sender;
 use ordo_domain::usecases::Lease;
 use ordo_notify::{
@@ -12,23 +13,16 @@ use ordo_notify::{
 };
 use std::time::Duration;
 
-/// Reads one variable, blank meaning unset.
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 fn required(name: &str, because: &str) -> Result<String, String> {
     var(name).ok_or_else(|| format!("{name} must be set {because}"))
 }
 
-fn number(name: &str, default: u64) -> Result<u64, String> {
-    var(name).map_or(Ok(default), |v| {
-        v.trim()
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("{name} must be a positive number"))
-    })
+/// A positive number of `name`, or `default`.
+fn positive(name: &str, default: u64) -> Result<u64, String> {
+    match number(name, default)? {
+        0 => Err(format!("{name} must be a positive number")),
+        n => Ok(n),
+    }
 }
 
 /// The SMS sender `ORDO_SMS_PROVIDER` names.
@@ -77,8 +71,8 @@ pub struct Delivery {
 
 /// Reads the senders and the lease from the environment.
 pub fn from_env() -> Result<Delivery, String> {
-    let timeout_ms = number("ORDO_NOTIFY_TIMEOUT_MS", 10_000)?;
-    let lease_secs = number("ORDO_NOTIFY_LEASE_SECS", 60)?;
+    let timeout_ms = positive("ORDO_NOTIFY_TIMEOUT_MS", 10_000)?;
+    let lease_secs = positive("ORDO_NOTIFY_LEASE_SECS", 60)?;
     let per_send_secs = timeout_ms.div_ceil(1000);
     if lease_secs < 2 * per_send_secs {
         return Err(
