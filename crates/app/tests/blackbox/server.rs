@@ -169,10 +169,13 @@ impl Server {
                     "admin",
                 ])
                 .args(["--password", PASSWORD])
-                .stdout(Stdio::null())
-                .status()
+                .output()
                 .unwrap();
-            assert!(status.success(), "ordo user add failed");
+            assert!(
+                status.status.success(),
+                "ordo user add failed: {}",
+                String::from_utf8_lossy(&status.stderr)
+            );
         }
         let mut serve = ordo(&dir);
         with_db(&mut serve);
