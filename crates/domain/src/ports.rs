@@ -256,6 +256,12 @@ pub trait RevokedTokens: Send + Sync {
     ) -> StoreResult<Vec<(String, Timestamp)>>;
     /// Whether `jti` is revoked.
     fn is_revoked(&self, jti: &str) -> StoreResult<bool>;
+    /// Whether `jti` is revoked, if that is known without waiting on I/O (a cache that is
+    /// fresh); `None` when only [`RevokedTokens::is_revoked`] can tell. Lets an async adapter
+    /// answer on its executor instead of a blocking thread.
+    fn is_revoked_if_known(&self, _jti: &str) -> Option<bool> {
+        None
+    }
     /// Forgets revocations of tokens expired at `now` (they are refused anyway); returns how many.
     fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;
 }

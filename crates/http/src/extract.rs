@@ -60,11 +60,17 @@ impl FromRequest for Caller {
                 return Err(ApiError::unauthenticated());
             };
             let session = match state.sessions.get(&token) {
-                // Kept a moment ago: only expiry and revocation need checking again.
+                // Kept a moment ago: only expiry and revocation need checking again, from
+                // memory when the revocations are fresh (no hop to the blocking pool).
                 Some(kept) => {
-                    let ordo = state.ordo.clone();
-                    let check = kept.clone();
-                    blocking(move || ordo.revalidate(&check)).await?;
+                    match state.ordo.revalidate_if_known(&kept) {
+                        Some(checked) => checked?,
+                        None => {
+                            let ordo = state.ordo.clone();
+                            let check = kept.clone();
+                            blocking(move || ordo.revalidate(&check)).await?;
+                        }
+                    }
                     kept
                 }
                 None => {

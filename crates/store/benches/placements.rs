@@ -4,7 +4,7 @@
 //! single-row insert transactions through the same write path (a token revocation).
 //!
 //! PostgreSQL runs when `ORDO_TEST_PG_URL` is set. `ORDO_BENCH_SECS` sets each measurement's
-//! length (default 3).
+//! length (default 3); `ORDO_BENCH_CLIENTS` the client counts (default `1,8`), for profiling one.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -28,6 +28,14 @@ fn secs() -> Duration {
             .and_then(|s| s.parse().ok())
             .unwrap_or(3),
     )
+}
+
+fn client_counts() -> Vec<usize> {
+    std::env::var("ORDO_BENCH_CLIENTS")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .filter(|v: &Vec<usize>| !v.is_empty())
+        .unwrap_or_else(|| vec![1, 8])
 }
 
 /// Runs `op` from `clients` threads for the measurement time; returns operations per second.
@@ -55,7 +63,7 @@ fn measure(name: &str, db: &TestDb) {
     let revoked = db.store.ports().revoked;
     let until = harness::SystemClock.now().plus_seconds(3600);
     let run = uuid::Uuid::new_v4().simple().to_string();
-    for clients in [1, 8] {
+    for clients in client_counts() {
         let baseline = rate(clients, |n| {
             revoked
                 .revoke(&format!("{run}-{clients}-{n}"), until)

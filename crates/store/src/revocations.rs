@@ -89,6 +89,17 @@ impl RevokedTokens for CachedRevocations {
         self.inner.purge_expired(now)
     }
 
+    fn is_revoked_if_known(&self, jti: &str) -> Option<bool> {
+        let known = self
+            .known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let fresh = known
+            .synced
+            .is_some_and(|(at, _)| at.elapsed() < self.max_staleness);
+        fresh.then(|| known.jtis.contains_key(jti))
+    }
+
     fn is_revoked(&self, jti: &str) -> StoreResult<bool> {
         let mut known = self
             .known

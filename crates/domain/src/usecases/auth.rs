@@ -108,6 +108,22 @@ impl Ordo {
         Ok(())
     }
 
+    /// [`Ordo::revalidate`] when it needs no I/O (the revocations are known fresh): never
+    /// blocks; `None` means call `revalidate` where blocking is allowed.
+    pub fn revalidate_if_known(&self, session: &Session) -> Option<Result<(), Error>> {
+        if session.claims.expires_at <= self.ports.clock.now() {
+            return Some(Err(Error::Unauthenticated));
+        }
+        match self
+            .ports
+            .revoked
+            .is_revoked_if_known(&session.claims.jti)?
+        {
+            true => Some(Err(Error::Unauthenticated)),
+            false => Some(Ok(())),
+        }
+    }
+
     /// Revokes the session's token until it would have expired, for every instance.
     pub fn logout(&self, session: &Session) -> Result<(), Error> {
         Ok(self

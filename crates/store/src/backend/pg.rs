@@ -98,7 +98,7 @@ pub(crate) fn lock_head(conn: &mut Conn) -> QueryResult<rows::HeadRow> {
         .filter(h::id.eq(1))
         .select(rows::HeadRow::as_select())
         .for_update()
-        .first(conn)
+        .get_result(conn)
 }
 
 /// Ids of due outbox rows no other dispatcher holds, skipping rows another transaction has locked.

@@ -105,7 +105,7 @@ pub(crate) fn lock_head(conn: &mut Conn) -> QueryResult<rows::HeadRow> {
     h::chain_head
         .filter(h::id.eq(1))
         .select(rows::HeadRow::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 /// Ids of due outbox rows no other dispatcher holds (the write lock serialises claimers).

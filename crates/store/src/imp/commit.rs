@@ -97,7 +97,7 @@ fn apply_stock(conn: &mut Conn, ops: &[StockOp]) -> Result<(), TxError> {
             let available: Option<i64> = p::products
                 .filter(p::id.eq(id))
                 .select(p::stock_quantity - p::reserved_quantity)
-                .first(conn)
+                .get_result(conn)
                 .optional()?;
             short.push(Shortfall {
                 product_id: op.product_id,

@@ -44,7 +44,7 @@ impl NotificationStore for Db {
             n::notifications
                 .find(DbUuid(id.as_uuid()))
                 .select(NotificationRow::as_select())
-                .first(c)
+                .get_result(c)
                 .optional()
         })?
         .map(NotificationRow::into_domain)
@@ -156,7 +156,7 @@ impl NotificationStore for Db {
                 .filter(np::recipient_kind.eq(kind))
                 .filter(np::recipient_id.eq(id))
                 .select(np::prefs)
-                .first(c)
+                .get_result(c)
                 .optional()
         })?;
         stored

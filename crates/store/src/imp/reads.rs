@@ -109,7 +109,7 @@ impl OrderRepository for Db {
             let row = o::orders
                 .find(DbUuid(id.as_uuid()))
                 .select(OrderRow::as_select())
-                .first(c)
+                .get_result(c)
                 .optional()?;
             row.map(|r| with_items(c, vec![r])).transpose()
         })?;
@@ -122,7 +122,7 @@ impl OrderRepository for Db {
             let row = o::orders
                 .filter(o::tracking_id.eq(tracking.as_str()))
                 .select(OrderRow::as_select())
-                .first(c)
+                .get_result(c)
                 .optional()?;
             row.map(|r| with_items(c, vec![r])).transpose()
         })?;
@@ -214,7 +214,7 @@ impl OrderRepository for Db {
 impl ProductRepository for Db {
     fn get(&self, id: ProductId) -> StoreResult<Option<Product>> {
         use schema::products::dsl as p;
-        self.read(|c| p::products.find(id.get()).select(ProductRow::as_select()).first(c).optional())?
+        self.read(|c| p::products.find(id.get()).select(ProductRow::as_select()).get_result(c).optional())?
             .map(ProductRow::into_domain)
             .transpose()
     }
@@ -228,6 +228,9 @@ impl ProductRepository for Db {
             .collect()
     }
 
+    // Names are not unique: the oldest product of that name wins, so this one needs its LIMIT
+    // (and pays a re-prepare on SQLite; it serves only the compatibility routes' free text).
+    #[allow(clippy::disallowed_methods)]
     fn find_by_sku_or_name(&self, text: &str) -> StoreResult<Option<Product>> {
         use schema::products::dsl as p;
         let sku = Sku::parse(text).map(|s| s.as_str().to_owned()).unwrap_or_default();
@@ -236,7 +239,7 @@ impl ProductRepository for Db {
             let by_sku = p::products
                 .filter(p::sku.eq(&sku))
                 .select(ProductRow::as_select())
-                .first(c)
+                .get_result(c)
                 .optional()?;
             match by_sku {
                 Some(row) => Ok(Some(row)),
@@ -284,7 +287,7 @@ impl PatientRepository for Db {
     fn get(&self, id: PatientId) -> StoreResult<Option<Patient>> {
         use schema::patients::dsl as p;
         self.read(|c| {
-            p::patients.find(DbUuid(id.as_uuid())).select(PatientRow::as_select()).first(c).optional()
+            p::patients.find(DbUuid(id.as_uuid())).select(PatientRow::as_select()).get_result(c).optional()
         })?
         .map(PatientRow::into_domain)
         .transpose()
@@ -293,7 +296,7 @@ impl PatientRepository for Db {
     fn get_by_code(&self, code: &PatientCode) -> StoreResult<Option<Patient>> {
         use schema::patients::dsl as p;
         self.read(|c| {
-            p::patients.filter(p::code.eq(code.as_str())).select(PatientRow::as_select()).first(c).optional()
+            p::patients.filter(p::code.eq(code.as_str())).select(PatientRow::as_select()).get_result(c).optional()
         })?
         .map(PatientRow::into_domain)
         .transpose()
@@ -357,7 +360,7 @@ impl UserRepository for Db {
     fn get(&self, id: UserId) -> StoreResult<Option<User>> {
         use schema::users::dsl as u;
         let found = self.read(|c| {
-            let row = u::users.find(DbUuid(id.as_uuid())).select(UserRow::as_select()).first(c).optional()?;
+            let row = u::users.find(DbUuid(id.as_uuid())).select(UserRow::as_select()).get_result(c).optional()?;
             row.map(|r| users_with_territories(c, vec![r])).transpose()
         })?;
         found.unwrap_or_default().into_iter().next().map(|(r, t)| r.into_domain(t)).transpose()
@@ -369,7 +372,7 @@ impl UserRepository for Db {
             let row = u::users
                 .filter(u::email.eq(email.as_str()))
                 .select(UserRow::as_select())
-                .first(c)
+                .get_result(c)
                 .optional()?;
             row.map(|r| users_with_territories(c, vec![r])).transpose()
         })?;
@@ -428,7 +431,7 @@ impl UserRepository for Db {
 impl TerritoryRepository for Db {
     fn get(&self, id: &TerritoryId) -> StoreResult<Option<Territory>> {
         use schema::territories::dsl as t;
-        self.read(|c| t::territories.find(id.as_str()).select(TerritoryRow::as_select()).first(c).optional())?
+        self.read(|c| t::territories.find(id.as_str()).select(TerritoryRow::as_select()).get_result(c).optional())?
             .map(TerritoryRow::into_domain)
             .transpose()
     }
@@ -500,7 +503,7 @@ impl AuditLog for Db {
         use schema::audit_log::dsl as a;
         use schema::chain_head::dsl as h;
         let recorded: String =
-            self.read(|c| h::chain_head.filter(h::id.eq(1)).select(h::audit_hash).first(c))?;
+            self.read(|c| h::chain_head.filter(h::id.eq(1)).select(h::audit_hash).get_result(c))?;
         let mut verifier = ChainVerifier::new();
         let mut after = 0i64;
         let mut last_id = None;
@@ -546,7 +549,7 @@ impl EventLog for Db {
 
     fn head(&self) -> StoreResult<i64> {
         use schema::chain_head::dsl as h;
-        self.read(|c| h::chain_head.filter(h::id.eq(1)).select(h::event_seq).first(c))
+        self.read(|c| h::chain_head.filter(h::id.eq(1)).select(h::event_seq).get_result(c))
     }
 }
 
@@ -559,7 +562,7 @@ impl IdempotencyStore for Db {
                 .filter(k::key.eq(key))
                 .filter(k::expires_at.gt(DbTime::of(now)))
                 .select(IdempotencyRow::as_select())
-                .first(c)
+                .get_result(c)
                 .optional()
         })?;
         Ok(row.map(|r| IdempotencyRecord {

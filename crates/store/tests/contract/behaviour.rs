@@ -333,17 +333,26 @@ mod revocation_cache {
         let until = harness::SystemClock.now().plus_seconds(600);
         let a = CachedRevocations::new(db.store.ports().revoked, Duration::from_millis(200));
         let b = CachedRevocations::new(db.store.ports().revoked, Duration::from_millis(200));
+        assert_eq!(b.is_revoked_if_known("t1"), None, "never read yet");
         assert!(!b.is_revoked("t1").unwrap());
+        assert_eq!(b.is_revoked_if_known("t1"), Some(false), "fresh");
         a.revoke("t1", until).unwrap();
         assert!(
             a.is_revoked("t1").unwrap(),
             "at once on the instance that revoked it"
         );
+        assert_eq!(a.is_revoked_if_known("t1"), Some(true));
         std::thread::sleep(Duration::from_millis(250));
+        assert_eq!(
+            b.is_revoked_if_known("t1"),
+            None,
+            "stale: only a read of the database can tell"
+        );
         assert!(
             b.is_revoked("t1").unwrap(),
             "within the staleness bound elsewhere"
         );
+        assert_eq!(b.is_revoked_if_known("t1"), Some(true));
         let expired = harness::SystemClock.now().plus_seconds(-1);
         a.revoke("old", expired).unwrap();
         std::thread::sleep(Duration::from_millis(250));

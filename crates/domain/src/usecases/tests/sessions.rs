@@ -53,3 +53,37 @@ fn a_kept_session_holds_until_its_token_is_revoked_or_expires() {
         "expired"
     );
 }
+
+#[test]
+fn a_kept_session_is_revalidated_without_io_only_when_revocations_are_known() {
+    let mut kit = Kit::new();
+    kit.revoked
+        .expect_is_revoked_if_known()
+        .returning(|jti| match jti {
+            "jti-1" => Some(false),
+            "jti-2" => Some(true),
+            _ => None,
+        });
+    kit.revoked.expect_is_revoked().never();
+    let ordo = kit.build();
+
+    assert_eq!(ordo.revalidate_if_known(&session(60)), Some(Ok(())));
+    let mut revoked = session(60);
+    revoked.claims.jti = "jti-2".into();
+    assert_eq!(
+        ordo.revalidate_if_known(&revoked),
+        Some(Err(Error::Unauthenticated))
+    );
+    let mut unknown = session(60);
+    unknown.claims.jti = "jti-3".into();
+    assert_eq!(
+        ordo.revalidate_if_known(&unknown),
+        None,
+        "needs the database"
+    );
+    assert_eq!(
+        ordo.revalidate_if_known(&session(0)),
+        Some(Err(Error::Unauthenticated)),
+        "expired, whatever the revocations"
+    );
+}
