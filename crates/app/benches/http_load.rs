@@ -44,6 +44,8 @@ struct Row {
     cpu: f64,
     peak_mib: f64,
     errors: u64,
+    /// Per operation (paced runs only): name, count, p50 and p99 in ms.
+    ops: Vec<(&'static str, usize, f64, f64)>,
 }
 
 impl Row {
@@ -88,8 +90,16 @@ fn measure(
         cpu: (cpu1 - cpu0) as f64 / sample.elapsed.as_secs_f64(),
         peak_mib: servers.iter().map(|s| s.peak_kib()).sum::<u64>() as f64 / 1024.0,
         errors: sample.errors,
+        ops: if rate.is_some() {
+            sample.per_op()
+        } else {
+            Vec::new()
+        },
     };
     println!("{}", row.line());
+    for (op, n, p50, p99) in &row.ops {
+        println!("    {op}: {n} requests, p50 {p50:.2} ms, p99 {p99:.2} ms");
+    }
     row
 }
 
@@ -124,12 +134,24 @@ const WORKFLOW: [&str; 3] = ["verified", "shipped", "delivered"];
 
 /// The mix: of every 100 requests, 45 get-order, 25 list, 16 create, 13 status updates and 1
 /// log-in (argon2 is slow by design and rare in real use).
-fn mix<'a>(
+struct Mix<'a> {
     fx: &'a [Fixture],
     moving: &'a Moving,
-) -> impl Fn(&ureq::Agent, usize, u64) -> Result<(), String> + Sync + 'a {
-    move |agent, c, n| {
-        let f = &fx[c % fx.len()];
+}
+
+impl drive::Work for Mix<'_> {
+    fn op(&self, n: u64) -> &'static str {
+        match n % 100 {
+            0..45 => "get-order",
+            45..70 => "list-orders",
+            70..86 => "create-order",
+            86..99 => "status update",
+            _ => "login",
+        }
+    }
+
+    fn once(&self, agent: &ureq::Agent, c: usize, n: u64) -> Result<(), String> {
+        let f = &self.fx[c % self.fx.len()];
         let api = &f.staff;
         match n % 100 {
             0..45 => {
@@ -157,11 +179,11 @@ fn mix<'a>(
                     .as_str()
                     .unwrap_or_default()
                     .to_owned();
-                *moving[c].lock().unwrap() = Some((id, 0));
+                *self.moving[c].lock().unwrap() = Some((id, 0));
                 Ok(())
             }
             86..99 => {
-                let next = moving[c].lock().unwrap().take();
+                let next = self.moving[c].lock().unwrap().take();
                 let Some((id, step)) = next else {
                     return expect("get", 200, api.get_status(agent, "/api/v1/orders?limit=5"));
                 };
@@ -174,7 +196,7 @@ fn mix<'a>(
                     return Err(format!("status: {status} {body}"));
                 }
                 if step + 1 < WORKFLOW.len() {
-                    *moving[c].lock().unwrap() = Some((id, step + 1));
+                    *self.moving[c].lock().unwrap() = Some((id, step + 1));
                 }
                 Ok(())
             }
@@ -281,7 +303,10 @@ fn backend_rows(name: &str, db: &Db, clients: usize, rows: &mut Vec<Row>, idle: 
     subscribe(&s, &fx.staff, 20, &RECEIVED);
     let moving: Moving = (0..clients).map(|_| Mutex::new(None)).collect();
     let fxs = [fx];
-    let work = mix(&fxs, &moving);
+    let work = Mix {
+        fx: &fxs,
+        moving: &moving,
+    };
     let max = measure(
         name,
         "mix, 20 WebSocket subscribers",
@@ -317,7 +342,10 @@ fn two_instances(pg: &str, clients: usize, rows: &mut Vec<Row>) {
         Fixture::load(&b.base).expect("fixture b"),
     ];
     let moving: Moving = (0..clients).map(|_| Mutex::new(None)).collect();
-    let work = mix(&fxs, &moving);
+    let work = Mix {
+        fx: &fxs,
+        moving: &moving,
+    };
     rows.push(measure(
         "PostgreSQL ×2",
         "mix over two instances",
@@ -401,6 +429,19 @@ fn main() {
     let _ = writeln!(table, "{header}");
     for r in &rows {
         let _ = writeln!(table, "{}", r.line());
+    }
+    let _ = writeln!(
+        table,
+        "\nPer operation in the mix at half the maximum rate:\n\n| backend | operation | requests | p50 ms | p99 ms |\n|---|---|---|---|---|"
+    );
+    for r in rows.iter().filter(|r| !r.ops.is_empty()) {
+        for (op, n, p50, p99) in &r.ops {
+            let _ = writeln!(
+                table,
+                "| {} | {op} | {n} | {p50:.2} | {p99:.2} |",
+                r.backend
+            );
+        }
     }
     write_docs(&table);
 }
