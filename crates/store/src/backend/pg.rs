@@ -121,6 +121,14 @@ pub(crate) fn due_outbox_ids(
         .load(conn)
 }
 
+/// Inserts `rows` in one multi-row statement: one round trip (see `sqlite.rs` for the other
+/// choice).
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        diesel::insert_into($table).values($rows).execute($conn)?
+    };
+}
+
 pub(crate) mod rows {
     include!("../imp/rows.rs");
 }

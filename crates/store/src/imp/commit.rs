@@ -50,7 +50,7 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
     if !change.notifications.is_empty() {
         use schema::notifications::dsl as n;
         let rows: Vec<_> = change.notifications.iter().map(NotificationRow::of).collect();
-        diesel::insert_into(n::notifications).values(rows).execute(conn)?;
+        insert_rows!(conn, n::notifications, rows);
     }
     // Stock last but for the chain: product rows stay locked only for the rest of the
     // transaction, which concurrent orders for the same products wait on.
@@ -118,7 +118,7 @@ fn apply_write(conn: &mut Conn, write: Write) -> Result<Option<ordo_domain::ids:
             diesel::insert_into(o::orders).values(OrderRow::of(&order)).execute(conn)?;
             let items = OrderRow::items_of(&order);
             if !items.is_empty() {
-                diesel::insert_into(i::order_items).values(items).execute(conn)?;
+                insert_rows!(conn, i::order_items, items);
             }
         }
         Write::UpdateOrder { order, expected_version } => {
@@ -242,7 +242,7 @@ fn append_chained(conn: &mut Conn, change: Change) -> Result<Option<i64>, TxErro
         audit_rows.push(AuditRow::of(audit_seq, &entry));
     }
     if !audit_rows.is_empty() {
-        diesel::insert_into(a::audit_log).values(audit_rows).execute(conn)?;
+        insert_rows!(conn, a::audit_log, audit_rows);
     }
     let mut event_seq = head.event_seq;
     let event_rows: Vec<_> = change
@@ -255,7 +255,7 @@ fn append_chained(conn: &mut Conn, change: Change) -> Result<Option<i64>, TxErro
         .collect();
     let last_event = (!event_rows.is_empty()).then_some(event_seq);
     if !event_rows.is_empty() {
-        diesel::insert_into(e::events).values(event_rows).execute(conn)?;
+        insert_rows!(conn, e::events, event_rows);
     }
     diesel::update(h::chain_head.filter(h::id.eq(1)))
         .set((h::audit_seq.eq(audit_seq), h::audit_hash.eq(&hash), h::event_seq.eq(event_seq)))

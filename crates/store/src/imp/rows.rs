@@ -317,6 +317,9 @@ impl OrderRow {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = schema::audit_log)]
+// A None is NULL (these columns have no default), so every insert has one shape and its
+// prepared statement is cached.
+#[diesel(treat_none_as_null = true)]
 pub(crate) struct AuditRow {
     pub seq: i64,
     pub id: DbUuid,
@@ -396,6 +399,9 @@ fn recipient_of(kind: &str, id: DbUuid) -> StoreResult<Recipient> {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = schema::events)]
+// A None is NULL (these columns have no default), so every insert has one shape and its
+// prepared statement is cached.
+#[diesel(treat_none_as_null = true)]
 pub(crate) struct EventRow {
     pub seq: i64,
     pub at: DbTime,
@@ -437,6 +443,9 @@ impl EventRow {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = schema::notifications)]
+// A None is NULL (these columns have no default), so every insert has one shape and its
+// prepared statement is cached.
+#[diesel(treat_none_as_null = true)]
 pub(crate) struct NotificationRow {
     pub id: DbUuid,
     pub recipient_kind: String,
