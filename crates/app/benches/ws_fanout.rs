@@ -19,9 +19,12 @@ mod client;
 use client::{NO_LIMITS, World};
 use futures_util::StreamExt;
 use server::{Launch, Server};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// Status updates timed per subscriber count.
 const UPDATES: usize = 20;
@@ -36,17 +39,75 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// User + system CPU time of process `pid` so far (`/proc/PID/stat`, in clock ticks of 10 ms).
+fn cpu_time(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name may hold spaces: the fields counted here start after its ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// With `ORDO_WS_FANOUT_PERF_CTL=FIFO`, tells `perf record -D -1 --control fifo:FIFO` to
+/// sample the delivery phase only (`enable`, `disable`), leaving out the connections' set-up.
+fn profiler(command: &str) {
+    if let Ok(fifo) = std::env::var("ORDO_WS_FANOUT_PERF_CTL") {
+        let _ = std::fs::write(fifo, format!("{command}\n"));
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
 }
 
-/// Connects `n` subscribers; each reports the receipt time of every event frame.
+/// The clients' settings: tungstenite's defaults but a 4 KiB read buffer.
+///
+/// Its default, 128 KiB, is zero-filled before every `read(2)` (`FrameCodec::read_in` resizes
+/// the buffer to its capacity), twice per frame here (the read that gets it, the one that finds
+/// the socket empty): profiled, that memset was a third of both cores' time during delivery at
+/// 5,000 subscribers. The frames are a few hundred bytes, so 4 KiB changes nothing else.
+fn client_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(4 * 1024)
+}
+
+/// Receipt times, shared by the subscribers' tasks: each appends its own, and the one that
+/// completes a round wakes the measuring task. One wake-up per round rather than one per receipt
+/// (a channel to the measuring task cost a futex wake-up on each side for about every third
+/// receipt: CPU the clients took from the server's share of the cores).
+#[derive(Default)]
+struct Receipts {
+    times: Mutex<Vec<Instant>>,
+    /// How many receipts complete the current round.
+    round_ends_at: AtomicUsize,
+    round_done: Notify,
+}
+
+impl Receipts {
+    fn record(&self, at: Instant) {
+        let count = {
+            let mut times = self.times.lock().unwrap();
+            times.push(at);
+            times.len()
+        };
+        if count == self.round_ends_at.load(Ordering::Acquire) {
+            self.round_done.notify_one();
+        }
+    }
+}
+
+/// Connects `n` subscribers; each records the receipt time of every event frame.
 async fn subscribe(
     s: &Server,
     token: &str,
     n: usize,
-    receipts: mpsc::UnboundedSender<Instant>,
+    receipts: &Arc<Receipts>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = Vec::with_capacity(n);
     for batch in (0..n).collect::<Vec<_>>().chunks(100) {
@@ -57,15 +118,19 @@ async fn subscribe(
                 .unwrap();
             req.headers_mut()
                 .insert("Authorization", format!("Bearer {token}").parse().unwrap());
-            connecting.push(tokio::spawn(tokio_tungstenite::connect_async(req)));
+            connecting.push(tokio::spawn(tokio_tungstenite::connect_async_with_config(
+                req,
+                Some(client_config()),
+                false,
+            )));
         }
         for c in connecting {
             let (mut ws, _) = c.await.unwrap().expect("upgrade");
-            let tx = receipts.clone();
+            let receipts = receipts.clone();
             tasks.push(tokio::spawn(async move {
                 while let Some(Ok(msg)) = ws.next().await {
-                    if msg.is_text() && tx.send(Instant::now()).is_err() {
-                        return;
+                    if msg.is_text() {
+                        receipts.record(Instant::now());
                     }
                 }
             }));
@@ -74,56 +139,87 @@ async fn subscribe(
     tasks
 }
 
-async fn measure(w: &World, n: usize) -> (Duration, Duration, Duration, f64) {
+/// One run's figures.
+struct Figures {
+    p50: Duration,
+    p99: Duration,
+    worst_round: Duration,
+    per_conn_kib: f64,
+    /// CPU time the server spent during the updates and their delivery.
+    server_cpu: Duration,
+    /// CPU time this process (the clients, and the updates' HTTP calls) spent meanwhile.
+    client_cpu: Duration,
+}
+
+async fn measure(w: &World, n: usize) -> Figures {
     let pid = w.s.pid();
     let before = rss_kib(pid);
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let tasks = subscribe(&w.s, &w.admin, n, tx).await;
+    let receipts = Arc::new(Receipts::default());
+    let tasks = subscribe(&w.s, &w.admin, n, &receipts).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = rss_kib(pid);
     let per_conn_kib = after.saturating_sub(before) as f64 / n as f64;
 
     let mut latencies = Vec::with_capacity(n * UPDATES);
     let mut worst_round = Duration::ZERO;
+    let server_pid = pid.to_string();
+    let (server_before, client_before) = (cpu_time(&server_pid), cpu_time("self"));
+    profiler("enable");
     for i in 0..UPDATES {
         let to = if i % 2 == 0 {
             "rejected"
         } else {
             "pending_verification"
         };
+        receipts.round_ends_at.store(n * (i + 1), Ordering::Release);
         let (status, answered) = tokio::task::block_in_place(|| {
             let (st, _) = w.set_status(&w.order, to);
             (st, Instant::now())
         });
         assert_eq!(status, 200);
+        tokio::time::timeout(Duration::from_secs(30), receipts.round_done.notified())
+            .await
+            .expect("every subscriber receives the event within 30 s");
         let mut last = answered;
-        for _ in 0..n {
-            let at = tokio::time::timeout(Duration::from_secs(30), rx.recv())
-                .await
-                .expect("every subscriber receives the event within 30 s")
-                .expect("receipts");
+        for &at in &receipts.times.lock().unwrap()[n * i..n * (i + 1)] {
             latencies.push(at.saturating_duration_since(answered));
             last = last.max(at);
         }
         worst_round = worst_round.max(last.saturating_duration_since(answered));
+        if std::env::var_os("ORDO_WS_FANOUT_ROUNDS").is_some() {
+            eprintln!(
+                "round {i}: last receipt {:?}",
+                last.saturating_duration_since(answered)
+            );
+        }
     }
+    profiler("disable");
+    let server_cpu = cpu_time(&server_pid).saturating_sub(server_before);
+    let client_cpu = cpu_time("self").saturating_sub(client_before);
     for t in tasks {
         t.abort();
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     latencies.sort();
-    (
-        percentile(&latencies, 0.50),
-        percentile(&latencies, 0.99),
+    Figures {
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
         worst_round,
         per_conn_kib,
-    )
+        server_cpu,
+        client_cpu,
+    }
 }
 
 fn main() {
     // 5,000 sockets here and 5,000 in the server, which inherits this limit.
     let limit = rlimit::increase_nofile_limit(16_384).unwrap_or(0);
-    let sizes: Vec<usize> = SIZES
+    // `ORDO_WS_FANOUT_SIZES=5000` runs only that size (for profiling one run).
+    let chosen: Vec<usize> = std::env::var("ORDO_WS_FANOUT_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| SIZES.to_vec());
+    let sizes: Vec<usize> = chosen
         .into_iter()
         .filter(|&n| {
             let ok = limit >= 2 * n as u64 + 200;
@@ -146,15 +242,22 @@ fn main() {
     println!(
         "ws_fanout: {UPDATES} status updates per run; latency from the update's answer to receipt"
     );
-    println!("| subscribers | p50 | p99 | slowest last receipt | server RSS per idle connection |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| subscribers | p50 | p99 | slowest last receipt | server RSS per idle connection \
+         | server CPU per delivery | clients' CPU per delivery |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     for n in sizes {
-        let (p50, p99, worst, kib) = rt.block_on(measure(&w, n));
+        let f = rt.block_on(measure(&w, n));
+        let per_delivery = |cpu: Duration| cpu.as_secs_f64() * 1e6 / (n * UPDATES) as f64;
         println!(
-            "| {n} | {:.1} ms | {:.1} ms | {:.1} ms | {kib:.1} KiB |",
-            p50.as_secs_f64() * 1e3,
-            p99.as_secs_f64() * 1e3,
-            worst.as_secs_f64() * 1e3
+            "| {n} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} KiB | {:.1} µs | {:.1} µs |",
+            f.p50.as_secs_f64() * 1e3,
+            f.p99.as_secs_f64() * 1e3,
+            f.worst_round.as_secs_f64() * 1e3,
+            f.per_conn_kib,
+            per_delivery(f.server_cpu),
+            per_delivery(f.client_cpu),
         );
     }
 }

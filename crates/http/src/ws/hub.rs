@@ -59,7 +59,9 @@ impl Control {
         let _ = self
             .reason
             .compare_exchange(0, why as u8, Ordering::AcqRel, Ordering::Acquire);
-        self.notify.notify_one();
+        // Every waiter: a session may wait in two places at once (its live loop's wait, kept
+        // across turns, and a write that the socket holds up), and both must hear it.
+        self.notify.notify_waiters();
     }
 
     /// Why the session must stop, if it must.
@@ -74,10 +76,13 @@ impl Control {
     /// Resolves once the hub asks the session to stop.
     pub(crate) async fn wait(&self) -> Stop {
         loop {
+            // Made before the check: `notify_waiters` reaches every `Notified` made before it,
+            // so a stop between the check and the wait is not missed.
+            let notified = self.notify.notified();
             if let Some(why) = self.stopped() {
                 return why;
             }
-            self.notify.notified().await;
+            notified.await;
         }
     }
 }

@@ -19,6 +19,7 @@ use super::hub::{Control, Delivery, Hub, Stop, Subscriber};
 use crate::limits::{Class, Limiter};
 use actix_ws::{Message, MessageStream, Session};
 use bytestring::ByteString;
+use futures_util::FutureExt;
 use ordo_domain::usecases::{Ordo, Subscription};
 use std::sync::Arc;
 use std::time::Instant;
@@ -134,10 +135,15 @@ impl Conn {
         recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut heard = Instant::now();
         let control = subscriber.control.clone();
+        // Made once, not once per turn of the loop: each new wait registers with the hub's
+        // `Notify` and unregisters when dropped, two lock round trips per delivered event. It
+        // stays registered while `deliver` waits on its own; `Control::stop` wakes both.
+        let stop = control.wait();
+        tokio::pin!(stop);
         loop {
             tokio::select! {
                 biased;
-                why = control.wait() => return stop_ending(why),
+                why = &mut stop => return stop_ending(why),
                 item = subscriber.rx.recv() => match item {
                     Some(d) => {
                         if let Err(e) = self.deliver(&d, cursor, &control).await {
@@ -201,6 +207,17 @@ impl Conn {
                 Out::Pong(bytes) => session.pong(&bytes).await,
             }
         };
+        let mut write = std::pin::pin!(write);
+        // The stop signal first, as the select below does (a replay must not run on once the hub
+        // said stop). Then, nearly always, the frame is taken at once (actix-ws's queue has
+        // room), and neither the hub's `Notify` nor a timer is registered with and unregistered
+        // from per delivered event, as the select does.
+        if let Some(why) = control.and_then(Control::stopped) {
+            return Err(stop_ending(why));
+        }
+        if let Some(sent) = write.as_mut().now_or_never() {
+            return sent.map_err(|_| Ending::Gone);
+        }
         tokio::select! {
             biased;
             why = stop_of(control) => Err(stop_ending(why)),

@@ -102,3 +102,17 @@ fn a_signal_raised_before_the_wait_is_not_lost() {
     assert!(started.elapsed() < Duration::from_secs(30));
     assert!(!*lock(&signal.pending), "the wait clears the flag");
 }
+
+#[test]
+fn a_stop_reaches_every_waiter() {
+    use futures_util::FutureExt;
+    // A session waits in its live loop and, at the same time, in a write the socket holds up.
+    let control = Control::default();
+    let mut live = std::pin::pin!(control.wait());
+    let mut write = std::pin::pin!(control.wait());
+    assert_eq!(live.as_mut().now_or_never(), None);
+    assert_eq!(write.as_mut().now_or_never(), None);
+    control.stop(Stop::Overflow);
+    assert_eq!(write.as_mut().now_or_never(), Some(Stop::Overflow));
+    assert_eq!(live.as_mut().now_or_never(), Some(Stop::Overflow));
+}
