@@ -15,6 +15,8 @@
 mod api;
 #[path = "load/drive.rs"]
 mod drive;
+#[path = "load/procfs.rs"]
+mod procfs;
 #[path = "load/server.rs"]
 mod server;
 
@@ -77,7 +79,7 @@ fn measure(
 ) -> Row {
     let secs = Duration::from_secs(env_num("ORDO_BENCH_SECS", 3));
     let cpu0: u64 = servers.iter().map(|s| s.cpu_ticks()).sum();
-    let mut sample = drive::run(work, clients, secs, rate);
+    let sample = drive::run(work, clients, secs, rate);
     let cpu1: u64 = servers.iter().map(|s| s.cpu_ticks()).sum();
     let row = Row {
         backend: backend.to_owned(),

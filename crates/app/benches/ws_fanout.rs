@@ -16,6 +16,9 @@ mod server;
 #[path = "../tests/blackbox/ws/client.rs"]
 mod client;
 
+#[path = "load/procfs.rs"]
+mod procfs;
+
 use client::{NO_LIMITS, World};
 use futures_util::StreamExt;
 use server::{Launch, Server};
@@ -30,28 +33,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 const UPDATES: usize = 20;
 const SIZES: [usize; 2] = [1_000, 5_000];
 
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// User + system CPU time of process `pid` so far (`/proc/PID/stat`, in clock ticks of 10 ms).
+/// User + system CPU time of process `pid` (or `self`) so far.
 fn cpu_time(pid: &str) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // The command name may hold spaces: the fields counted here start after its ')'.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
-        .sum();
-    Duration::from_millis(ticks * 10)
+    Duration::from_millis(procfs::cpu_ticks(pid) * 10)
 }
 
 /// With `ORDO_WS_FANOUT_PERF_CTL=FIFO`, tells `perf record -D -1 --control fifo:FIFO` to
@@ -153,11 +137,11 @@ struct Figures {
 
 async fn measure(w: &World, n: usize) -> Figures {
     let pid = w.s.pid();
-    let before = rss_kib(pid);
+    let before = procfs::status_kib(&pid.to_string(), "VmRSS:");
     let receipts = Arc::new(Receipts::default());
     let tasks = subscribe(&w.s, &w.admin, n, &receipts).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = rss_kib(pid);
+    let after = procfs::status_kib(&pid.to_string(), "VmRSS:");
     let per_conn_kib = after.saturating_sub(before) as f64 / n as f64;
 
     let mut latencies = Vec::with_capacity(n * UPDATES);

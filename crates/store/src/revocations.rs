@@ -44,14 +44,18 @@ impl CachedRevocations {
         }
     }
 
-    fn refresh_if_stale(&self, known: &mut Known) -> StoreResult<()> {
-        let now_instant = Instant::now();
-        if known
+    /// Whether `known` was read from the database less than `max_staleness` ago.
+    fn is_fresh(&self, known: &Known) -> bool {
+        known
             .synced
-            .is_some_and(|(at, _)| now_instant.duration_since(at) < self.max_staleness)
-        {
+            .is_some_and(|(at, _)| at.elapsed() < self.max_staleness)
+    }
+
+    fn refresh_if_stale(&self, known: &mut Known) -> StoreResult<()> {
+        if self.is_fresh(known) {
             return Ok(());
         }
+        let now_instant = Instant::now();
         let now = crate::now();
         let since = known.synced.map_or_else(
             || Timestamp::from_unix_micros_clamped(0),
@@ -94,10 +98,7 @@ impl RevokedTokens for CachedRevocations {
             .known
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let fresh = known
-            .synced
-            .is_some_and(|(at, _)| at.elapsed() < self.max_staleness);
-        fresh.then(|| known.jtis.contains_key(jti))
+        self.is_fresh(&known).then(|| known.jtis.contains_key(jti))
     }
 
     fn is_revoked(&self, jti: &str) -> StoreResult<bool> {

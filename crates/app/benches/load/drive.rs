@@ -11,34 +11,28 @@ use std::time::{Duration, Instant};
 /// client.
 const PACED_WORKERS: usize = 32;
 
-/// Latencies of one run, and how long it lasted.
+/// The answered requests of one run, each with its operation (`Work::op`) and latency, and how
+/// long the run lasted.
 pub struct Sample {
-    pub latencies_us: Vec<u64>,
-    /// Each answered request's operation (`Work::op`) beside its latency, for per-operation
-    /// percentiles.
-    pub by_op: Vec<(&'static str, u64)>,
+    pub answered: Vec<(&'static str, u64)>,
     pub errors: u64,
     pub elapsed: Duration,
 }
 
 impl Sample {
     pub fn rate(&self) -> f64 {
-        self.latencies_us.len() as f64 / self.elapsed.as_secs_f64()
+        self.answered.len() as f64 / self.elapsed.as_secs_f64()
     }
 
-    /// The `q` quantile (0–1) in milliseconds.
-    pub fn quantile_ms(&mut self, q: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return f64::NAN;
-        }
-        self.latencies_us.sort_unstable();
-        quantile(&self.latencies_us, q)
+    /// The `q` quantile (0–1) over every operation, in milliseconds.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        quantile(&sorted(self.answered.iter()), q)
     }
 
     /// Per operation, in first-seen order: name, count, p50 and p99 in milliseconds.
     pub fn per_op(&self) -> Vec<(&'static str, usize, f64, f64)> {
         let mut names: Vec<&'static str> = Vec::new();
-        for (op, _) in &self.by_op {
+        for (op, _) in &self.answered {
             if !names.contains(op) {
                 names.push(op);
             }
@@ -46,17 +40,17 @@ impl Sample {
         names
             .into_iter()
             .map(|name| {
-                let mut lat: Vec<u64> = self
-                    .by_op
-                    .iter()
-                    .filter(|(op, _)| *op == name)
-                    .map(|(_, l)| *l)
-                    .collect();
-                lat.sort_unstable();
+                let lat = sorted(self.answered.iter().filter(|(op, _)| *op == name));
                 (name, lat.len(), quantile(&lat, 0.50), quantile(&lat, 0.99))
             })
             .collect()
     }
+}
+
+fn sorted<'a>(answered: impl Iterator<Item = &'a (&'static str, u64)>) -> Vec<u64> {
+    let mut lat: Vec<u64> = answered.map(|(_, l)| *l).collect();
+    lat.sort_unstable();
+    lat
 }
 
 /// The `q` quantile of sorted microseconds, in milliseconds.
@@ -100,102 +94,86 @@ pub fn agent() -> ureq::Agent {
 pub fn run(work: &dyn Work, clients: usize, secs: Duration, rate: Option<f64>) -> Sample {
     let started = Instant::now();
     let deadline = started + secs;
-    let results: Vec<Vec<(&'static str, u64)>> = match rate {
-        None => std::thread::scope(|s| {
-            let handles: Vec<_> = (0..clients)
-                .map(|c| {
-                    s.spawn(move || {
-                        let agent = agent();
-                        let mut done = Vec::new();
-                        let mut n = 0u64;
-                        while Instant::now() < deadline {
-                            let from = Instant::now();
-                            record(work, &agent, c, n, from, &mut done);
-                            n += 1;
-                        }
-                        done
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
+    let tallies = match rate {
+        None => on_threads(clients, |c, agent, tally| {
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                tally.record(work, agent, c, n, Instant::now());
+                n += 1;
+            }
         }),
         Some(rate) => {
-            let interval = Duration::from_secs_f64(1.0 / rate);
             let next = AtomicU64::new(0);
-            std::thread::scope(|s| {
-                let handles: Vec<_> = (0..PACED_WORKERS.max(clients))
-                    .map(|_| {
-                        s.spawn(|| {
-                            let agent = agent();
-                            let mut done = Vec::new();
-                            loop {
-                                let k = next.fetch_add(1, Ordering::Relaxed);
-                                let due = started + interval * k as u32;
-                                if due >= deadline {
-                                    break;
-                                }
-                                let now = Instant::now();
-                                if due > now {
-                                    std::thread::sleep(due - now);
-                                }
-                                // Request k belongs to client k mod clients, as its n-th.
-                                let (c, n) = ((k % clients as u64) as usize, k / clients as u64);
-                                record(work, &agent, c, n, due, &mut done);
-                            }
-                            done
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_default())
-                    .collect()
+            on_threads(PACED_WORKERS.max(clients), |_, agent, tally| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let due = started + Duration::from_secs_f64(k as f64 / rate);
+                    if due >= deadline {
+                        break;
+                    }
+                    let now = Instant::now();
+                    if due > now {
+                        std::thread::sleep(due - now);
+                    }
+                    // Request k belongs to client k mod clients, as its n-th.
+                    let (c, n) = ((k % clients as u64) as usize, k / clients as u64);
+                    tally.record(work, agent, c, n, due);
+                }
             })
         }
     };
-    let elapsed = started.elapsed();
     let mut sample = Sample {
-        latencies_us: Vec::new(),
-        by_op: Vec::new(),
+        answered: Vec::new(),
         errors: 0,
-        elapsed,
+        elapsed: started.elapsed(),
     };
-    for done in results {
-        for (op, lat) in done {
-            match op {
-                ERROR => sample.errors += 1,
-                _ => {
-                    sample.latencies_us.push(lat);
-                    sample.by_op.push((op, lat));
-                }
-            }
-        }
+    for tally in tallies {
+        sample.answered.extend(tally.answered);
+        sample.errors += tally.errors;
     }
     sample
 }
 
-/// Marks a failed request among the results.
-const ERROR: &str = "error";
+/// Runs `body` on `n` threads, each with its own connection and tally; returns the tallies.
+fn on_threads(n: usize, body: impl Fn(usize, &ureq::Agent, &mut Tally) + Sync) -> Vec<Tally> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let body = &body;
+                s.spawn(move || {
+                    let mut tally = Tally::default();
+                    body(i, &agent(), &mut tally);
+                    tally
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
 
-/// Runs request `n` of client `c`, due at `from`, and records its operation and latency.
-fn record(
-    work: &dyn Work,
-    agent: &ureq::Agent,
-    c: usize,
-    n: u64,
-    from: Instant,
-    done: &mut Vec<(&'static str, u64)>,
-) {
-    match work.once(agent, c, n) {
-        Ok(()) => done.push((work.op(n), from.elapsed().as_micros() as u64)),
-        Err(e) => {
-            if done.iter().filter(|(op, _)| *op == ERROR).count() < 3 {
-                eprintln!("load: {e}");
+/// What one thread's requests came to.
+#[derive(Default)]
+struct Tally {
+    answered: Vec<(&'static str, u64)>,
+    errors: u64,
+}
+
+impl Tally {
+    /// Runs request `n` of client `c`, due at `from`, and records its operation and latency.
+    fn record(&mut self, work: &dyn Work, agent: &ureq::Agent, c: usize, n: u64, from: Instant) {
+        match work.once(agent, c, n) {
+            Ok(()) => self
+                .answered
+                .push((work.op(n), from.elapsed().as_micros() as u64)),
+            Err(e) => {
+                if self.errors < 3 {
+                    eprintln!("load: {e}");
+                }
+                self.errors += 1;
             }
-            done.push((ERROR, 0));
         }
     }
 }

@@ -79,39 +79,19 @@ impl Served {
         format!("{}{path}", self.base)
     }
 
-    fn status_kib(&self, field: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    }
-
     /// Resident memory now, KiB.
     pub fn rss_kib(&self) -> u64 {
-        self.status_kib("VmRSS:")
+        crate::procfs::status_kib(&self.child.id().to_string(), "VmRSS:")
     }
 
     /// Peak resident memory since start, KiB.
     pub fn peak_kib(&self) -> u64 {
-        self.status_kib("VmHWM:")
+        crate::procfs::status_kib(&self.child.id().to_string(), "VmHWM:")
     }
 
     /// CPU time used so far (user + system), in clock ticks (1/100 s on Linux).
     pub fn cpu_ticks(&self) -> u64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // Fields after the command name, which is in parentheses and may hold spaces.
-        let rest = stat.rsplit_once(") ").map_or("", |(_, r)| r);
-        let f: Vec<u64> = rest
-            .split_whitespace()
-            .map(|x| x.parse().unwrap_or(0))
-            .collect();
-        // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-        f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)
+        crate::procfs::cpu_ticks(&self.child.id().to_string())
     }
 }
 
