@@ -3,8 +3,9 @@
 //!   over every subscriber and every update, for 1,000 and 5,000 subscribers;
 //! - memory per idle connection: the server's resident set before and after connecting them.
 //!
-//! Clients and server share this machine's cores, so the figures include the clients' own
-//! scheduling. Method and results: docs/PERFORMANCE.md. Run with `make bench`.
+//! Clients and server share this machine's cores, so the figures include the clients' own work:
+//! the subscribers are read by one lean thread (`fanout/subscribers.rs`) to keep it small.
+//! Method and results: docs/PERFORMANCE.md. Run with `make bench`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,15 +20,13 @@ mod client;
 #[path = "load/procfs.rs"]
 mod procfs;
 
+#[path = "fanout/subscribers.rs"]
+mod subscribers;
+
 use client::{NO_LIMITS, World};
-use futures_util::StreamExt;
-use server::{Launch, Server};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use server::Launch;
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use subscribers::Subscribers;
 
 /// Status updates timed per subscriber count.
 const UPDATES: usize = 20;
@@ -51,76 +50,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-/// The clients' settings: tungstenite's defaults but a 4 KiB read buffer.
-///
-/// Its default, 128 KiB, is zero-filled before every `read(2)` (`FrameCodec::read_in` resizes
-/// the buffer to its capacity), twice per frame here (the read that gets it, the one that finds
-/// the socket empty): profiled, that memset was a third of both cores' time during delivery at
-/// 5,000 subscribers. The frames are a few hundred bytes, so 4 KiB changes nothing else.
-fn client_config() -> WebSocketConfig {
-    WebSocketConfig::default().read_buffer_size(4 * 1024)
-}
-
-/// Receipt times, shared by the subscribers' tasks: each appends its own, and the one that
-/// completes a round wakes the measuring task. One wake-up per round rather than one per receipt
-/// (a channel to the measuring task cost a futex wake-up on each side for about every third
-/// receipt: CPU the clients took from the server's share of the cores).
-#[derive(Default)]
-struct Receipts {
-    times: Mutex<Vec<Instant>>,
-    /// How many receipts complete the current round.
-    round_ends_at: AtomicUsize,
-    round_done: Notify,
-}
-
-impl Receipts {
-    fn record(&self, at: Instant) {
-        let count = {
-            let mut times = self.times.lock().unwrap();
-            times.push(at);
-            times.len()
-        };
-        if count == self.round_ends_at.load(Ordering::Acquire) {
-            self.round_done.notify_one();
-        }
-    }
-}
-
-/// Connects `n` subscribers; each records the receipt time of every event frame.
-async fn subscribe(
-    s: &Server,
-    token: &str,
-    n: usize,
-    receipts: &Arc<Receipts>,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut tasks = Vec::with_capacity(n);
-    for batch in (0..n).collect::<Vec<_>>().chunks(100) {
-        let mut connecting = Vec::new();
-        for _ in batch {
-            let mut req = format!("ws://{}/ws/orders?territory=north", s.addr())
-                .into_client_request()
-                .unwrap();
-            req.headers_mut()
-                .insert("Authorization", format!("Bearer {token}").parse().unwrap());
-            connecting.push(tokio::spawn(tokio_tungstenite::connect_async_with_config(
-                req,
-                Some(client_config()),
-                false,
-            )));
-        }
-        for c in connecting {
-            let (mut ws, _) = c.await.unwrap().expect("upgrade");
-            let receipts = receipts.clone();
-            tasks.push(tokio::spawn(async move {
-                while let Some(Ok(msg)) = ws.next().await {
-                    if msg.is_text() {
-                        receipts.record(Instant::now());
-                    }
-                }
-            }));
-        }
-    }
-    tasks
+/// Connects `n` subscribers with tungstenite's handshake; their reading is `Subscribers`'.
+fn subscribe(w: &World, n: usize) -> Subscribers {
+    let sockets = (0..n)
+        .map(|_| client::open(&w.s, "/ws/orders?territory=north", Some(&w.admin)).into_inner())
+        .collect();
+    Subscribers::start(sockets)
 }
 
 /// One run's figures.
@@ -135,15 +70,15 @@ struct Figures {
     client_cpu: Duration,
 }
 
-async fn measure(w: &World, n: usize) -> Figures {
+fn measure(w: &World, n: usize) -> Figures {
     let pid = w.s.pid();
     let before = procfs::status_kib(&pid.to_string(), "VmRSS:");
-    let receipts = Arc::new(Receipts::default());
-    let tasks = subscribe(&w.s, &w.admin, n, &receipts).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let subscribers = subscribe(w, n);
+    std::thread::sleep(Duration::from_secs(2));
     let after = procfs::status_kib(&pid.to_string(), "VmRSS:");
     let per_conn_kib = after.saturating_sub(before) as f64 / n as f64;
 
+    let receipts = &subscribers.receipts;
     let mut latencies = Vec::with_capacity(n * UPDATES);
     let mut worst_round = Duration::ZERO;
     let server_pid = pid.to_string();
@@ -155,17 +90,15 @@ async fn measure(w: &World, n: usize) -> Figures {
         } else {
             "pending_verification"
         };
-        receipts.round_ends_at.store(n * (i + 1), Ordering::Release);
-        let (status, answered) = tokio::task::block_in_place(|| {
-            let (st, _) = w.set_status(&w.order, to);
-            (st, Instant::now())
-        });
+        receipts.expect(n * (i + 1));
+        let (status, _) = w.set_status(&w.order, to);
+        let answered = Instant::now();
         assert_eq!(status, 200);
-        tokio::time::timeout(Duration::from_secs(30), receipts.round_done.notified())
-            .await
+        let times = receipts
+            .wait_for(n * i, n * (i + 1), Duration::from_secs(30))
             .expect("every subscriber receives the event within 30 s");
         let mut last = answered;
-        for &at in &receipts.times.lock().unwrap()[n * i..n * (i + 1)] {
+        for at in times {
             latencies.push(at.saturating_duration_since(answered));
             last = last.max(at);
         }
@@ -180,10 +113,8 @@ async fn measure(w: &World, n: usize) -> Figures {
     profiler("disable");
     let server_cpu = cpu_time(&server_pid).saturating_sub(server_before);
     let client_cpu = cpu_time("self").saturating_sub(client_before);
-    for t in tasks {
-        t.abort();
-    }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    drop(subscribers);
+    std::thread::sleep(Duration::from_secs(2));
     latencies.sort();
     Figures {
         p50: percentile(&latencies, 0.50),
@@ -217,12 +148,7 @@ fn main() {
     launch
         .env
         .push(("ORDO_RATE_LIMITS".into(), NO_LIMITS.into()));
-    let w = World::on(Server::launch(&launch));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let w = World::on(server::Server::launch(&launch));
     println!(
         "ws_fanout: {UPDATES} status updates per run; latency from the update's answer to receipt"
     );
@@ -232,7 +158,7 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|");
     for n in sizes {
-        let f = rt.block_on(measure(&w, n));
+        let f = measure(&w, n);
         let per_delivery = |cpu: Duration| cpu.as_secs_f64() * 1e6 / (n * UPDATES) as f64;
         println!(
             "| {n} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} KiB | {:.1} µs | {:.1} µs |",
