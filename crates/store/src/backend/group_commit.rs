@@ -4,7 +4,8 @@
 //! commit: every dirty page is appended whole to the WAL, and checkpoints copy them back. So when
 //! writers queue for the connection, the one holding it does not commit: it leaves the
 //! transaction open and hands the connection to the next writer, whose work runs inside the same
-//! transaction under its own savepoint. The last writer of the chain (no one waiting, or the
+//! transaction under its own savepoint (the first writer of a batch needs none: alone in the
+//! transaction, it fails by rolling the transaction back). The last writer of the chain (no one waiting, or the
 //! batch full) commits once for all of them. A writer whose work fails rolls back to its savepoint
 //! and affects no one else; every writer returns only after the commit that made its work durable
 //! — or, if that commit failed, with its error. Serially, each writer sees the writes of those
@@ -110,12 +111,25 @@ impl GroupCommit {
         let Some((conn, batch)) = turn.open.as_mut() else {
             return Err(StoreError::Other("no open write transaction".into()).into());
         };
-        batch
+        let first = batch
             .members
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        // Nested in the open transaction, Diesel makes this a savepoint: a failing writer
-        // rolls back its own work only.
-        let result = (**conn).transaction(f);
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            == 0;
+        let result = if first {
+            // Alone in the transaction until it passes it on: if it fails, the whole
+            // transaction, which holds nothing else, rolls back. No savepoint is needed, and
+            // none of its pages are copied to a savepoint journal.
+            let result = f(conn);
+            if result.is_err() {
+                let _ = turn.finish(Err(StoreError::Other("the writer's work failed".into())));
+                return result;
+            }
+            result
+        } else {
+            // Nested in the open transaction, Diesel makes this a savepoint: a failing writer
+            // rolls back its own work only.
+            (**conn).transaction(f)
+        };
         let broken = AnsiTransactionManager::transaction_manager_status_mut(&mut **conn)
             .transaction_depth()
             .is_err();
@@ -142,6 +156,10 @@ impl GroupCommit {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 st.waiting -= 1;
+                if !st.busy {
+                    // The turn may have been handed to this writer as it gave up: pass it on.
+                    self.turn.notify_one();
+                }
                 return Err(StoreError::Unavailable(
                     "timed out waiting for the database writer".into(),
                 ));
@@ -189,7 +207,7 @@ impl Turn<'_> {
             st.busy = false;
             drop(st);
             self.decided = true;
-            self.gc.turn.notify_all();
+            self.gc.turn.notify_one();
             return batch.wait();
         }
         drop(st);
@@ -216,7 +234,7 @@ impl Turn<'_> {
             drop(conn);
         }
         lock(&self.gc.state).busy = false;
-        self.gc.turn.notify_all();
+        self.gc.turn.notify_one();
         outcome
     }
 }

@@ -3,9 +3,12 @@
 
 use crate::error::{from_diesel, from_pool};
 pub(crate) use crate::schema::pg as schema;
+use crate::types::{DbJson, DbTime, DbUuid};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::sql_types;
 use ordo_domain::ports::StoreResult;
 use std::time::Duration;
 
@@ -90,15 +93,205 @@ impl Db {
     }
 }
 
-/// Locks the chain head for the rest of the transaction: audit appends and event numbers are
-/// handed out in commit order.
-pub(crate) fn lock_head(conn: &mut Conn) -> QueryResult<rows::HeadRow> {
-    use schema::chain_head::dsl as h;
-    h::chain_head
-        .filter(h::id.eq(1))
-        .select(rows::HeadRow::as_select())
-        .for_update()
-        .get_result(conn)
+/// Writes a chained append's sealed audit entries and numbered events and sets the head's new
+/// hash in one statement (the numbers were claimed, and the head locked, by `append_chained`).
+/// Between the claim and COMMIT every other writer waits on the head row, so this is the one
+/// round trip left there instead of three (audit insert, event insert, head update).
+pub(crate) fn append_tail(
+    conn: &mut Conn,
+    audit: Vec<rows::AuditRow>,
+    events: Vec<rows::EventRow>,
+    hash: &str,
+) -> QueryResult<()> {
+    if audit.is_empty() && events.is_empty() {
+        return Ok(());
+    }
+    ChainTail {
+        audit: AuditColumns::of(audit),
+        events: EventColumns::of(events),
+        hash,
+    }
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The tail of a chained append as one statement: each table's rows go in as one array per
+/// column (`unnest`), so the statement has the same text and number of binds whatever the number
+/// of rows, and is prepared once per connection and cached (keyed by its text: at most three
+/// shapes, by which parts are present).
+struct ChainTail<'a> {
+    audit: AuditColumns,
+    events: EventColumns,
+    hash: &'a str,
+}
+
+impl QueryId for ChainTail<'_> {
+    type QueryId = ();
+    // The text depends on which parts are present; Diesel then caches it by its text.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl RunQueryDsl<Conn> for ChainTail<'_> {}
+
+impl QueryFragment<Backend> for ChainTail<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Backend>) -> QueryResult<()> {
+        let events = !self.events.seq.is_empty();
+        if self.audit.seq.is_empty() {
+            // No entry: the hash is unchanged and the claim already moved the counters.
+            return self.events.walk_ast(out);
+        }
+        // Data-modifying CTEs all run, to completion, whether or not the main statement reads
+        // them. An empty part is left out rather than inserted from empty arrays: the events'
+        // statement-level trigger (NOTIFY ordo_events) would fire for zero rows.
+        out.push_sql("WITH a AS (");
+        self.audit.walk_ast(out.reborrow())?;
+        if events {
+            out.push_sql("), e AS (");
+            self.events.walk_ast(out.reborrow())?;
+        }
+        out.push_sql(") UPDATE chain_head SET audit_hash = ");
+        out.push_bind_param::<sql_types::Text, _>(self.hash)?;
+        out.push_sql(" WHERE id = 1");
+        Ok(())
+    }
+}
+
+/// Audit rows as column arrays, for `INSERT … SELECT * FROM unnest(…)`.
+#[derive(Default)]
+struct AuditColumns {
+    seq: Vec<i64>,
+    id: Vec<DbUuid>,
+    at: Vec<DbTime>,
+    actor: Vec<Option<DbUuid>>,
+    action: Vec<String>,
+    entity_type: Vec<String>,
+    entity_id: Vec<String>,
+    territory_id: Vec<Option<String>>,
+    from_status: Vec<Option<String>>,
+    to_status: Vec<Option<String>>,
+    notes: Vec<Option<String>>,
+    data: Vec<DbJson>,
+    prev_hash: Vec<String>,
+    hash: Vec<String>,
+}
+
+impl AuditColumns {
+    fn of(rows: Vec<rows::AuditRow>) -> Self {
+        let mut c = Self::default();
+        for r in rows {
+            c.seq.push(r.seq);
+            c.id.push(r.id);
+            c.at.push(r.at);
+            c.actor.push(r.actor);
+            c.action.push(r.action);
+            c.entity_type.push(r.entity_type);
+            c.entity_id.push(r.entity_id);
+            c.territory_id.push(r.territory_id);
+            c.from_status.push(r.from_status);
+            c.to_status.push(r.to_status);
+            c.notes.push(r.notes);
+            c.data.push(r.data);
+            c.prev_hash.push(r.prev_hash);
+            c.hash.push(r.hash);
+        }
+        c
+    }
+
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Backend>) -> QueryResult<()> {
+        use sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid};
+        // The column list in the order of the arrays below; the parameters' types (uuid[],
+        // timestamptz[], jsonb[], …) are sent with the statement, so no casts are needed.
+        out.push_sql(
+            "INSERT INTO audit_log (seq, id, at, actor, action, entity_type, entity_id, \
+             territory_id, from_status, to_status, notes, data, prev_hash, hash) \
+             SELECT * FROM unnest(",
+        );
+        out.push_bind_param::<Array<BigInt>, _>(&self.seq)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Uuid>, _>(&self.id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Uuid>>, _>(&self.actor)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.action)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.entity_type)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.entity_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.territory_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.from_status)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.to_status)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.notes)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Jsonb>, _>(&self.data)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.prev_hash)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.hash)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+/// Event rows as column arrays, for `INSERT … SELECT * FROM unnest(…)`.
+#[derive(Default)]
+struct EventColumns {
+    seq: Vec<i64>,
+    at: Vec<DbTime>,
+    territory_id: Vec<Option<String>>,
+    recipient_kind: Vec<Option<String>>,
+    recipient_id: Vec<Option<DbUuid>>,
+    payload: Vec<DbJson>,
+}
+
+impl EventColumns {
+    fn of(rows: Vec<rows::EventRow>) -> Self {
+        let mut c = Self::default();
+        for r in rows {
+            c.seq.push(r.seq);
+            c.at.push(r.at);
+            c.territory_id.push(r.territory_id);
+            c.recipient_kind.push(r.recipient_kind);
+            c.recipient_id.push(r.recipient_id);
+            c.payload.push(r.payload);
+        }
+        c
+    }
+
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Backend>) -> QueryResult<()> {
+        use sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid};
+        out.push_sql(
+            "INSERT INTO events (seq, at, territory_id, recipient_kind, recipient_id, payload) \
+             SELECT * FROM unnest(",
+        );
+        out.push_bind_param::<Array<BigInt>, _>(&self.seq)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.territory_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.recipient_kind)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Uuid>>, _>(&self.recipient_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Jsonb>, _>(&self.payload)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+/// Products by id: `= ANY($1)` with one array parameter, a statement prepared once and cached.
+pub(crate) fn products_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<rows::ProductRow>> {
+    use schema::products::dsl as p;
+    p::products
+        .filter(p::id.eq_any(ids))
+        .select(rows::ProductRow::as_select())
+        .load(conn)
 }
 
 /// Ids of due outbox rows no other dispatcher holds, skipping rows another transaction has locked.

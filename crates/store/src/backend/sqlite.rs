@@ -26,7 +26,7 @@ impl CustomizeConnection<Conn, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-             PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 50000; PRAGMA journal_size_limit = 67108864;",
+             PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 50000; PRAGMA journal_size_limit = 67108864;",
             self.busy_timeout_ms
         ))
         .map_err(diesel::r2d2::Error::QueryError)
@@ -99,13 +99,22 @@ impl Db {
     }
 }
 
-/// The head row; the IMMEDIATE transaction already holds the only write lock.
-pub(crate) fn lock_head(conn: &mut Conn) -> QueryResult<rows::HeadRow> {
-    use schema::chain_head::dsl as h;
-    h::chain_head
-        .filter(h::id.eq(1))
-        .select(rows::HeadRow::as_select())
-        .get_result(conn)
+/// Products by id in one cached statement: the ids go in as one JSON array (`json_each`), so
+/// the statement's text does not depend on their number. An `IN (?, ?, …)` list has a text per
+/// length, which Diesel does not cache: it was parsed and planned afresh on every placement.
+pub(crate) fn products_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<rows::ProductRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    use schema::products::dsl as p;
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    p::products
+        .filter(
+            sql::<Bool>("id IN (SELECT value FROM json_each(")
+                .bind::<Text, _>(format!("[{list}]"))
+                .sql("))"),
+        )
+        .select(rows::ProductRow::as_select())
+        .load(conn)
 }
 
 /// Ids of due outbox rows no other dispatcher holds (the write lock serialises claimers).
@@ -137,6 +146,28 @@ macro_rules! insert_rows {
         }
         inserted
     }};
+}
+
+/// Writes a chained append's sealed audit entries and numbered events and sets the head's hash
+/// (the numbers were claimed by `append_chained`). Statement by statement: they cost no round
+/// trip here, and the IMMEDIATE transaction holds the only write lock anyway.
+pub(crate) fn append_tail(
+    conn: &mut Conn,
+    audit: Vec<rows::AuditRow>,
+    events: Vec<rows::EventRow>,
+    hash: &str,
+) -> QueryResult<()> {
+    use schema::audit_log::dsl as a;
+    use schema::chain_head::dsl as h;
+    use schema::events::dsl as e;
+    if !audit.is_empty() {
+        insert_rows!(conn, a::audit_log, audit);
+        diesel::update(h::chain_head.filter(h::id.eq(1)))
+            .set(h::audit_hash.eq(hash))
+            .execute(conn)?;
+    }
+    insert_rows!(conn, e::events, events);
+    Ok(())
 }
 
 pub(crate) mod rows {

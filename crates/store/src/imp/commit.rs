@@ -1,10 +1,11 @@
 // The unit of work: one change, one transaction. Included into each backend module.
 //
 // Lock order, the same in every transaction so two never wait on each other: the order row
-// (conditional update), then product rows in ascending id, then the chain head last.
+// (conditional update), then product rows in ascending id, then the chain head last (taken by the
+// update that claims the chain's numbers, in `append_chained`).
 
 use super::rows::*;
-use super::{Conn, Db, lock_head, schema};
+use super::{Conn, Db, append_tail, schema};
 use crate::error::TxError;
 use crate::types::{DbTime, DbUuid};
 use diesel::prelude::*;
@@ -227,12 +228,26 @@ fn replace_territories(conn: &mut Conn, user: &ordo_domain::people::User) -> Que
 
 /// Seals the change's audit drafts onto the chain and numbers its events, under the head lock;
 /// returns the last event number written.
+///
+/// Two statements while the lock is held, then the commit: everything else of the change is
+/// already written. On PostgreSQL the head row lock lasts until COMMIT and every other writer
+/// queues on it, so each round trip made while holding it is paid by all of them (a lock convoy:
+/// docs/PERFORMANCE.md).
 fn append_chained(conn: &mut Conn, change: Change) -> Result<Option<i64>, TxError> {
-    use schema::audit_log::dsl as a;
     use schema::chain_head::dsl as h;
-    use schema::events::dsl as e;
-    let head = lock_head(conn)?;
-    let mut audit_seq = head.audit_seq;
+    let n_audit = row_count(change.audit.len())?;
+    let n_events = row_count(change.events.len())?;
+    // Takes the lock and claims the numbers in one statement. The hash comes from the head row
+    // and nowhere else: on PostgreSQL (READ COMMITTED) an UPDATE that waited for the lock is
+    // re-evaluated on the newest version of the locked row only, so the counters and hash it
+    // returns are the previous holder's committed ones, while a read of `audit_log` in the same
+    // statement would use the snapshot taken before the wait and miss the previous holder's rows.
+    let head: HeadRow = diesel::update(h::chain_head.filter(h::id.eq(1)))
+        .set((h::audit_seq.eq(h::audit_seq + n_audit), h::event_seq.eq(h::event_seq + n_events)))
+        .returning(HeadRow::as_returning())
+        .get_result(conn)?;
+    // RETURNING gives the counters after the claim and the hash before this change's entries.
+    let mut audit_seq = head.audit_seq - n_audit;
     let mut hash = head.audit_hash;
     let mut audit_rows = Vec::with_capacity(change.audit.len());
     for draft in change.audit {
@@ -241,10 +256,7 @@ fn append_chained(conn: &mut Conn, change: Change) -> Result<Option<i64>, TxErro
         hash.clone_from(&entry.hash);
         audit_rows.push(AuditRow::of(audit_seq, &entry));
     }
-    if !audit_rows.is_empty() {
-        insert_rows!(conn, a::audit_log, audit_rows);
-    }
-    let mut event_seq = head.event_seq;
+    let mut event_seq = head.event_seq - n_events;
     let event_rows: Vec<_> = change
         .events
         .iter()
@@ -254,11 +266,11 @@ fn append_chained(conn: &mut Conn, change: Change) -> Result<Option<i64>, TxErro
         })
         .collect();
     let last_event = (!event_rows.is_empty()).then_some(event_seq);
-    if !event_rows.is_empty() {
-        insert_rows!(conn, e::events, event_rows);
-    }
-    diesel::update(h::chain_head.filter(h::id.eq(1)))
-        .set((h::audit_seq.eq(audit_seq), h::audit_hash.eq(&hash), h::event_seq.eq(event_seq)))
-        .execute(conn)?;
+    // The entries, the events and the head's new hash: one statement on PostgreSQL.
+    append_tail(conn, audit_rows, event_rows, &hash)?;
     Ok(last_event)
+}
+
+fn row_count(n: usize) -> Result<i64, TxError> {
+    i64::try_from(n).map_err(|e| TxError::Store(ordo_domain::ports::StoreError::Other(e.to_string())))
 }

@@ -220,9 +220,8 @@ impl ProductRepository for Db {
     }
 
     fn get_many(&self, ids: &[ProductId]) -> StoreResult<Vec<Product>> {
-        use schema::products::dsl as p;
         let ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
-        self.read(|c| p::products.filter(p::id.eq_any(ids)).select(ProductRow::as_select()).load(c))?
+        self.read(|c| super::products_by_ids(c, &ids))?
             .into_iter()
             .map(ProductRow::into_domain)
             .collect()
