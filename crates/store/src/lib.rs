@@ -9,6 +9,7 @@
 
 mod backend;
 mod error;
+mod fixed;
 mod revocations;
 mod schema;
 mod types;

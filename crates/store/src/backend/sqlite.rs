@@ -3,6 +3,7 @@
 //! commit: see `group_commit.rs`) and a pool of readers.
 
 use crate::error::{from_diesel, from_pool};
+use crate::fixed::{Bind, Fixed};
 pub(crate) use crate::schema::sqlite as schema;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -103,18 +104,16 @@ impl Db {
 /// the statement's text does not depend on their number. An `IN (?, ?, …)` list has a text per
 /// length, which Diesel does not cache: it was parsed and planned afresh on every placement.
 pub(crate) fn products_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<rows::ProductRow>> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Bool, Text};
-    use schema::products::dsl as p;
+    // Every column, in the order of the table and of `ProductRow`.
+    const BY_IDS: &[&str] = &[
+        "SELECT id, sku, name, price_minor, stock_quantity, reserved_quantity, \
+         low_stock_threshold, active, created_at, updated_at FROM products \
+         WHERE id IN (SELECT value FROM json_each(",
+        "))",
+    ];
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    p::products
-        .filter(
-            sql::<Bool>("id IN (SELECT value FROM json_each(")
-                .bind::<Text, _>(format!("[{list}]"))
-                .sql("))"),
-        )
-        .select(rows::ProductRow::as_select())
-        .load(conn)
+    let list = format!("[{list}]");
+    Fixed::<schema::products::SqlType>::new(BY_IDS, &[Bind::Text(&list)]).load(conn)
 }
 
 /// Ids of due outbox rows no other dispatcher holds (the write lock serialises claimers).
@@ -158,13 +157,12 @@ pub(crate) fn append_tail(
     hash: &str,
 ) -> QueryResult<()> {
     use schema::audit_log::dsl as a;
-    use schema::chain_head::dsl as h;
     use schema::events::dsl as e;
+    // A fixed text, so that the update is prepared once (`fixed.rs`).
+    const SET_HASH: &[&str] = &["UPDATE chain_head SET audit_hash = ", " WHERE id = 1"];
     if !audit.is_empty() {
         insert_rows!(conn, a::audit_log, audit);
-        diesel::update(h::chain_head.filter(h::id.eq(1)))
-            .set(h::audit_hash.eq(hash))
-            .execute(conn)?;
+        Fixed::<()>::new(SET_HASH, &[Bind::Text(hash)]).execute(conn)?;
     }
     insert_rows!(conn, e::events, events);
     Ok(())

@@ -7,8 +7,10 @@
 use super::rows::*;
 use super::{Conn, Db, append_tail, schema};
 use crate::error::TxError;
+use crate::fixed::{Bind, Fixed};
 use crate::types::{DbTime, DbUuid};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
 use ordo_domain::audit::{AuditAction, seal};
 use ordo_domain::ports::{Change, CommitError, Committed, UnitOfWork, Write};
 use ordo_domain::stock::{Shortfall, StockOp, StockOpKind};
@@ -71,28 +73,37 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
 /// applied, reports every one that could not (the transaction then rolls back).
 fn apply_stock(conn: &mut Conn, ops: &[StockOp]) -> Result<(), TxError> {
     use schema::products::dsl as p;
+    // Fixed texts (`fixed.rs`): Diesel would parse an `UPDATE` it built afresh every time.
+    const RESERVE: &[&str] = &[
+        "UPDATE products SET reserved_quantity = reserved_quantity + ",
+        " WHERE id = ",
+        " AND stock_quantity - reserved_quantity >= ",
+        "",
+    ];
+    const RELEASE: &[&str] = &[
+        "UPDATE products SET reserved_quantity = reserved_quantity - ",
+        " WHERE id = ",
+        " AND reserved_quantity >= ",
+        "",
+    ];
+    const CONSUME: &[&str] = &[
+        "UPDATE products SET stock_quantity = stock_quantity - ",
+        ", reserved_quantity = reserved_quantity - ",
+        " WHERE id = ",
+        " AND reserved_quantity >= ",
+        "",
+    ];
     let mut ops = ops.to_vec();
     ops.sort_by_key(|op| op.product_id);
     let mut short = Vec::new();
     for op in &ops {
         let id = op.product_id.get();
         let q = i64::from(op.quantity.get());
-        let target = p::products.filter(p::id.eq(id));
+        let (id_, q_) = (Bind::Int(id), Bind::Int(q));
         let changed = match op.kind {
-            StockOpKind::Reserve => diesel::update(
-                target.filter((p::stock_quantity - p::reserved_quantity).ge(q)),
-            )
-            .set(p::reserved_quantity.eq(p::reserved_quantity + q))
-            .execute(conn)?,
-            StockOpKind::Release => diesel::update(target.filter(p::reserved_quantity.ge(q)))
-                .set(p::reserved_quantity.eq(p::reserved_quantity - q))
-                .execute(conn)?,
-            StockOpKind::Consume => diesel::update(target.filter(p::reserved_quantity.ge(q)))
-                .set((
-                    p::stock_quantity.eq(p::stock_quantity - q),
-                    p::reserved_quantity.eq(p::reserved_quantity - q),
-                ))
-                .execute(conn)?,
+            StockOpKind::Reserve => Fixed::<()>::new(RESERVE, &[q_, id_, q_]).execute(conn)?,
+            StockOpKind::Release => Fixed::<()>::new(RELEASE, &[q_, id_, q_]).execute(conn)?,
+            StockOpKind::Consume => Fixed::<()>::new(CONSUME, &[q_, q_, id_, q_]).execute(conn)?,
         };
         if changed == 0 {
             let available: Option<i64> = p::products
@@ -234,7 +245,6 @@ fn replace_territories(conn: &mut Conn, user: &ordo_domain::people::User) -> Que
 /// queues on it, so each round trip made while holding it is paid by all of them (a lock convoy:
 /// docs/PERFORMANCE.md).
 fn append_chained(conn: &mut Conn, change: Change) -> Result<Option<i64>, TxError> {
-    use schema::chain_head::dsl as h;
     let n_audit = row_count(change.audit.len())?;
     let n_events = row_count(change.events.len())?;
     // Takes the lock and claims the numbers in one statement. The hash comes from the head row
@@ -242,13 +252,17 @@ fn append_chained(conn: &mut Conn, change: Change) -> Result<Option<i64>, TxErro
     // re-evaluated on the newest version of the locked row only, so the counters and hash it
     // returns are the previous holder's committed ones, while a read of `audit_log` in the same
     // statement would use the snapshot taken before the wait and miss the previous holder's rows.
-    let head: HeadRow = diesel::update(h::chain_head.filter(h::id.eq(1)))
-        .set((h::audit_seq.eq(h::audit_seq + n_audit), h::event_seq.eq(h::event_seq + n_events)))
-        .returning(HeadRow::as_returning())
-        .get_result(conn)?;
+    const CLAIM: &[&str] = &[
+        "UPDATE chain_head SET audit_seq = audit_seq + ",
+        ", event_seq = event_seq + ",
+        " WHERE id = 1 RETURNING audit_seq, audit_hash, event_seq",
+    ];
+    let (claimed_audit, head_hash, claimed_events): (i64, String, i64) =
+        Fixed::<(BigInt, Text, BigInt)>::new(CLAIM, &[Bind::Int(n_audit), Bind::Int(n_events)])
+            .get_result(conn)?;
     // RETURNING gives the counters after the claim and the hash before this change's entries.
-    let mut audit_seq = head.audit_seq - n_audit;
-    let mut hash = head.audit_hash;
+    let mut audit_seq = claimed_audit - n_audit;
+    let mut hash = head_hash;
     let mut audit_rows = Vec::with_capacity(change.audit.len());
     for draft in change.audit {
         let entry = seal(draft, &hash);
@@ -256,7 +270,7 @@ fn append_chained(conn: &mut Conn, change: Change) -> Result<Option<i64>, TxErro
         hash.clone_from(&entry.hash);
         audit_rows.push(AuditRow::of(audit_seq, &entry));
     }
-    let mut event_seq = head.event_seq - n_events;
+    let mut event_seq = claimed_events - n_events;
     let event_rows: Vec<_> = change
         .events
         .iter()

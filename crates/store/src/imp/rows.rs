@@ -514,11 +514,3 @@ pub(crate) struct IdempotencyRow {
     pub order_id: DbUuid,
     pub expires_at: DbTime,
 }
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = schema::chain_head)]
-pub(crate) struct HeadRow {
-    pub audit_seq: i64,
-    pub audit_hash: String,
-    pub event_seq: i64,
-}
