@@ -7,15 +7,49 @@
 //! (the chain head, the products, the right edge of each index) are copied once. The writer's
 //! own automatic checkpoint stays as a safety net at a much larger size (`sqlite.rs`), in case
 //! this thread falls behind.
+//!
+//! A checkpoint that never waits does not end the WAL's growth under steady writes: SQLite
+//! starts the WAL over from its beginning only when a writer begins while every frame has been
+//! copied back, and with writes going on all the time some always have not. The file then grows
+//! without bound (past 140 MB within seconds under the placements benchmark), and every frame
+//! appended to it lands in a new block of the file, which the file system allocates and zeroes
+//! first (a seventh of a placement's CPU). So once the WAL holds [`RESTART_AT`] frames, this
+//! thread takes the writer's turn between two batches (`GroupCommit::between_batches`) and runs
+//! a `RESTART` checkpoint — the few frames written since its `PASSIVE` one, then a wait for
+//! readers still on the old frames, a few milliseconds — so that the next writer starts the WAL
+//! over, in blocks the file already has, and `journal_size_limit` trims what lies beyond.
 
+use super::group_commit::GroupCommit;
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, SqliteConnection};
+use diesel::sql_types::BigInt;
+use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// How often the WAL is checkpointed.
 pub(crate) const EVERY: Duration = Duration::from_millis(250);
+
+/// The WAL's length, in frames, at which it is started over: 16,384 frames of 4 KiB pages is
+/// the 64 MiB that `journal_size_limit` keeps (`sqlite.rs`).
+pub(crate) const RESTART_AT: i64 = 16_384;
+
+/// How long a `RESTART` checkpoint waits for readers still on the old frames.
+const READERS_WAIT_MS: u32 = 100;
+
+/// What `PRAGMA wal_checkpoint` answers.
+#[derive(QueryableByName)]
+struct Outcome {
+    /// 1 when the checkpoint could not finish (a lock was held).
+    #[diesel(sql_type = BigInt)]
+    busy: i64,
+    /// Frames in the WAL.
+    #[diesel(sql_type = BigInt)]
+    log: i64,
+    /// Frames copied back into the database.
+    #[diesel(sql_type = BigInt)]
+    checkpointed: i64,
+}
 
 /// The checkpoint thread; stopped and joined when dropped.
 pub(crate) struct Checkpointer {
@@ -30,21 +64,49 @@ impl std::fmt::Debug for Checkpointer {
 }
 
 impl Checkpointer {
-    /// Starts checkpointing the database at `path`. If the thread cannot start, the writer's
-    /// automatic checkpoint still keeps the WAL bounded.
-    pub(crate) fn start(path: &str) -> Self {
+    /// Starts checkpointing the database at `path`, whose writes go through `writer`, starting
+    /// the WAL over once it holds `restart_at` frames. If the thread cannot start, the writer's
+    /// automatic checkpoint still copies the WAL back.
+    pub(crate) fn start(path: &str, writer: Arc<GroupCommit>, restart_at: i64) -> Self {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let path = path.to_owned();
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("ordo-wal-checkpoint".into())
-            .spawn(move || run(&path, &flag))
+            .spawn(move || run(&path, &flag, &writer, restart_at))
             .ok();
         Self { stop, thread }
     }
 }
 
-fn run(path: &str, stop: &(Mutex<bool>, Condvar)) {
+/// One tick: a `PASSIVE` checkpoint, then a `RESTART` one between two batches if the WAL has
+/// grown to `restart_at` frames. An error (the file gone, a lock held) ends the tick.
+fn checkpoint(
+    conn: &mut SqliteConnection,
+    writer: &GroupCommit,
+    restart_at: i64,
+) -> diesel::QueryResult<()> {
+    let passive: Outcome = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(conn)?;
+    if passive.log < restart_at {
+        return Ok(());
+    }
+    let restarted = writer
+        .between_batches(|| -> diesel::QueryResult<Outcome> {
+            diesel::sql_query("PRAGMA wal_checkpoint(RESTART)").get_result(conn)
+        })
+        .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))??;
+    if restarted.busy != 0 {
+        // A reader outstayed the wait: the next tick tries again.
+        tracing::debug!(
+            log = restarted.log,
+            checkpointed = restarted.checkpointed,
+            "WAL restart deferred"
+        );
+    }
+    Ok(())
+}
+
+fn run(path: &str, stop: &(Mutex<bool>, Condvar), writer: &GroupCommit, restart_at: i64) {
     let mut conn: Option<SqliteConnection> = None;
     let (lock, wake) = stop;
     let mut stopped = lock.lock().unwrap_or_else(PoisonError::into_inner);
@@ -57,12 +119,15 @@ fn run(path: &str, stop: &(Mutex<bool>, Condvar)) {
             break;
         }
         if conn.is_none() {
-            conn = SqliteConnection::establish(path).ok();
+            conn = SqliteConnection::establish(path).ok().and_then(|mut c| {
+                c.batch_execute(&format!("PRAGMA busy_timeout = {READERS_WAIT_MS};"))
+                    .ok()
+                    .map(|()| c)
+            });
         }
         if let Some(c) = conn.as_mut() {
-            // PASSIVE: copy what no reader still needs, wait for no one. A failure (the file
-            // gone, a busy lock) is retried at the next tick on a fresh connection.
-            if c.batch_execute("PRAGMA wal_checkpoint(PASSIVE);").is_err() {
+            // A failure is retried at the next tick on a fresh connection.
+            if checkpoint(c, writer, restart_at).is_err() {
                 conn = None;
             }
         }
@@ -79,3 +144,6 @@ impl Drop for Checkpointer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -39,6 +39,8 @@ struct State {
     busy: bool,
     /// Writers waiting for their turn.
     waiting: usize,
+    /// Callers of `between_batches` waiting: they go first, and no batch is passed on meanwhile.
+    pausing: usize,
     /// The open transaction left for the next writer, with its connection.
     open: Option<(Pooled, Arc<Batch>)>,
 }
@@ -102,7 +104,7 @@ impl GroupCommit {
     {
         let mut turn = Turn {
             gc: self,
-            open: self.take_turn()?,
+            open: self.take_turn(false)?,
             decided: false,
         };
         if turn.open.is_none() {
@@ -147,18 +149,47 @@ impl GroupCommit {
         }
     }
 
+    /// Runs `f` between two batches: waits for the writer's turn ahead of the writers waiting
+    /// (the batch in progress is committed rather than passed on), commits a batch left open
+    /// for it, and keeps the turn — so no batch begins — until `f` returns.
+    pub(crate) fn between_batches<T>(&self, f: impl FnOnce() -> T) -> Result<T, StoreError> {
+        let mut turn = Turn {
+            gc: self,
+            open: self.take_turn(true)?,
+            decided: false,
+        };
+        turn.commit_open();
+        let value = f();
+        turn.release();
+        Ok(value)
+    }
+
     /// Waits for the connection; returns the open transaction if the previous writer left one.
-    fn take_turn(&self) -> Result<Option<(Pooled, Arc<Batch>)>, StoreError> {
+    /// `first`: a caller of `between_batches`, which writers let go before them.
+    fn take_turn(&self, first: bool) -> Result<Option<(Pooled, Arc<Batch>)>, StoreError> {
         let deadline = Instant::now() + self.timeout;
         let mut st = lock(&self.state);
-        st.waiting += 1;
-        while st.busy {
+        if first {
+            st.pausing += 1;
+        } else {
+            st.waiting += 1;
+        }
+        while st.busy || (!first && st.pausing > 0) {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                st.waiting -= 1;
+                if first {
+                    st.pausing -= 1;
+                } else {
+                    st.waiting -= 1;
+                }
                 if !st.busy {
-                    // The turn may have been handed to this writer as it gave up: pass it on.
-                    self.turn.notify_one();
+                    // The turn may have been handed to this caller as it gave up: pass it on
+                    // (to everyone, if writers were held back for it).
+                    if first {
+                        self.turn.notify_all()
+                    } else {
+                        self.turn.notify_one()
+                    }
                 }
                 return Err(StoreError::Unavailable(
                     "timed out waiting for the database writer".into(),
@@ -170,7 +201,11 @@ impl GroupCommit {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
-        st.waiting -= 1;
+        if first {
+            st.pausing -= 1;
+        } else {
+            st.waiting -= 1;
+        }
         st.busy = true;
         Ok(st.open.take())
     }
@@ -202,7 +237,7 @@ impl Turn<'_> {
         };
         let mut st = lock(&self.gc.state);
         let members = batch.members.load(std::sync::atomic::Ordering::Relaxed);
-        if st.waiting > 0 && members < MAX_BATCH {
+        if st.waiting > 0 && st.pausing == 0 && members < MAX_BATCH {
             st.open = Some((conn, batch.clone()));
             st.busy = false;
             drop(st);
@@ -224,18 +259,47 @@ impl Turn<'_> {
     /// Ends the batch with `outcome` (rolling back unless it committed) and frees the writer.
     fn finish(&mut self, outcome: Result<(), StoreError>) -> Result<(), StoreError> {
         self.decided = true;
+        self.end_batch(outcome.clone());
+        self.release();
+        outcome
+    }
+
+    /// Commits the open batch, if any, and ends it; the turn stays held.
+    fn commit_open(&mut self) {
+        if let Some((mut conn, batch)) = self.open.take() {
+            let outcome =
+                AnsiTransactionManager::commit_transaction(&mut *conn).map_err(from_diesel);
+            self.open = Some((conn, batch));
+            self.end_batch(outcome);
+        }
+    }
+
+    /// Ends the open batch with `outcome`, rolling back unless it committed.
+    fn end_batch(&mut self, outcome: Result<(), StoreError>) {
         if let Some((mut conn, batch)) = self.open.take() {
             if outcome.is_err() {
                 // Diesel already rolled back a failed commit; otherwise undo what is open.
                 let _ = AnsiTransactionManager::rollback_transaction(&mut *conn);
             }
-            batch.end(outcome.clone());
+            batch.end(outcome);
             // The connection goes back to the pool between batches, so a broken one is replaced.
             drop(conn);
         }
-        lock(&self.gc.state).busy = false;
-        self.gc.turn.notify_one();
-        outcome
+    }
+
+    /// Gives the turn to the next writer, or to a waiting caller of `between_batches`.
+    fn release(&mut self) {
+        self.decided = true;
+        let mut st = lock(&self.gc.state);
+        st.busy = false;
+        // With a caller of `between_batches` waiting, the writer woken might not be it.
+        let everyone = st.pausing > 0;
+        drop(st);
+        if everyone {
+            self.gc.turn.notify_all();
+        } else {
+            self.gc.turn.notify_one();
+        }
     }
 }
 

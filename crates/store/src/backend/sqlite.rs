@@ -9,6 +9,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use ordo_domain::ports::StoreResult;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The backend the shared code is compiled against.
@@ -36,7 +37,7 @@ impl CustomizeConnection<Conn, diesel::r2d2::Error> for Pragmas {
 
 /// The database handle; implements every persistence port.
 pub struct Db {
-    write: super::group_commit::GroupCommit,
+    write: Arc<super::group_commit::GroupCommit>,
     read: Pool<ConnectionManager<Conn>>,
     /// Fired after each committed write: the event tail's wake-up (`wake.rs`).
     pub(crate) on_commit: crate::wake::OnCommit,
@@ -74,11 +75,19 @@ pub(crate) fn enable_wal(conn: &mut Conn) -> QueryResult<()> {
 impl Db {
     /// Opens one writer and `readers` reader connections; `timeout` bounds waits for either.
     pub fn open(path: &str, readers: u32, timeout: Duration) -> StoreResult<Self> {
+        let write = Arc::new(super::group_commit::GroupCommit::new(
+            pool(path, 1, timeout)?,
+            timeout,
+        ));
         Ok(Self {
-            write: super::group_commit::GroupCommit::new(pool(path, 1, timeout)?, timeout),
             read: pool(path, readers.max(1), timeout)?,
             on_commit: Default::default(),
-            _checkpointer: super::checkpointer::Checkpointer::start(path),
+            _checkpointer: super::checkpointer::Checkpointer::start(
+                path,
+                write.clone(),
+                super::checkpointer::RESTART_AT,
+            ),
+            write,
         })
     }
 
