@@ -1,7 +1,7 @@
 //! Wiring: the adapters plugged into the domain's ports.
 
 use crate::config::Config;
-use crate::system::{RandomIds, SystemClock};
+use crate::system::{SystemClock, TimeOrderedIds};
 use ordo_auth::{Argon2idHasher, JwtCodec};
 use ordo_domain::usecases::{Ordo, Ports, Settings};
 use ordo_store::{CachedRevocations, Store, StoreOptions};
@@ -42,7 +42,7 @@ pub fn build(config: &Config) -> Result<(Store, Ordo), String> {
         revoked: Arc::new(CachedRevocations::new(p.revoked, REVOCATION_STALENESS)),
         uow: p.uow,
         clock: Arc::new(SystemClock),
-        ids: Arc::new(RandomIds),
+        ids: Arc::new(TimeOrderedIds),
         hasher: Arc::new(Argon2idHasher::owasp()),
         tokens: Arc::new(JwtCodec::new(&config.jwt_secret, ISSUER, AUDIENCE)),
     };

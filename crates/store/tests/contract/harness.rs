@@ -118,8 +118,9 @@ impl Clock for SystemClock {
 
 pub struct RandomIds;
 impl IdGenerator for RandomIds {
+    // Time-ordered, as the binary's (`ordo-app`'s `system.rs`).
     fn uuid(&self) -> Uuid {
-        Uuid::new_v4()
+        Uuid::now_v7()
     }
     fn random(&self) -> u64 {
         let (hi, _) = Uuid::new_v4().as_u64_pair();
