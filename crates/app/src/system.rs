@@ -25,8 +25,8 @@ impl Clock for SystemClock {
 /// of one commit share pages and each index keeps one hot page instead of touching the whole
 /// tree as it grows (placements/s on SQLite +11% with 1 client and +23% with 8, measured in
 /// alternated runs; docs/PERFORMANCE.md). What it gives away is a record's creation time to
-/// whoever sees its id, which the records shown with their ids carry anyway (`created_at`, `at`). Tracking ids,
-/// which people read out and type, stay fully random (`random`).
+/// whoever sees its id, which the records shown with their ids carry anyway (`created_at`,
+/// `at`). Tracking ids, which people read out and type, stay fully random (`random`).
 #[derive(Debug, Clone, Copy)]
 pub struct TimeOrderedIds;
 
