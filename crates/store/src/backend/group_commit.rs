@@ -5,8 +5,8 @@
 //! writers queue for the connection, the one holding it does not commit: it leaves the
 //! transaction open and hands the connection to the next writer, whose work runs inside the same
 //! transaction under its own savepoint (the first writer of a batch needs none: alone in the
-//! transaction, it fails by rolling the transaction back). The last writer of the chain (no one waiting, or the
-//! batch full) commits once for all of them. A writer whose work fails rolls back to its savepoint
+//! transaction, it fails by rolling the transaction back). The last writer of the chain (no one
+//! waiting, or the batch full) commits once for all of them. A writer whose work fails rolls back to its savepoint
 //! and affects no one else; every writer returns only after the commit that made its work durable
 //! — or, if that commit failed, with its error. Serially, each writer sees the writes of those
 //! before it in the batch, exactly as if the transactions had run one after another.
@@ -165,6 +165,16 @@ impl GroupCommit {
     }
 
     /// Waits for the connection; returns the open transaction if the previous writer left one.
+    /// Wakes whoever may take the free turn: one writer, or everyone while a caller of
+    /// `between_batches` waits (the writer woken might not be it, and would go back to sleep).
+    fn wake_next(&self, st: &State) {
+        if st.pausing > 0 {
+            self.turn.notify_all();
+        } else {
+            self.turn.notify_one();
+        }
+    }
+
     /// `first`: a caller of `between_batches`, which writers let go before them.
     fn take_turn(&self, first: bool) -> Result<Option<(Pooled, Arc<Batch>)>, StoreError> {
         let deadline = Instant::now() + self.timeout;
@@ -183,13 +193,8 @@ impl GroupCommit {
                     st.waiting -= 1;
                 }
                 if !st.busy {
-                    // The turn may have been handed to this caller as it gave up: pass it on
-                    // (to everyone, if writers were held back for it).
-                    if first {
-                        self.turn.notify_all()
-                    } else {
-                        self.turn.notify_one()
-                    }
+                    // The turn may have been handed to this caller as it gave up: pass it on.
+                    self.wake_next(&st);
                 }
                 return Err(StoreError::Unavailable(
                     "timed out waiting for the database writer".into(),
@@ -292,14 +297,7 @@ impl Turn<'_> {
         self.decided = true;
         let mut st = lock(&self.gc.state);
         st.busy = false;
-        // With a caller of `between_batches` waiting, the writer woken might not be it.
-        let everyone = st.pausing > 0;
-        drop(st);
-        if everyone {
-            self.gc.turn.notify_all();
-        } else {
-            self.gc.turn.notify_one();
-        }
+        self.gc.wake_next(&st);
     }
 }
 

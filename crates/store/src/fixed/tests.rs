@@ -8,8 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// An in-memory database with a counter of the statements Diesel put into its cache.
 fn db() -> (SqliteConnection, Arc<AtomicUsize>) {
     let mut conn = SqliteConnection::establish(":memory:").unwrap();
-    conn.batch_execute("CREATE TABLE t (id INTEGER PRIMARY KEY, n BIGINT NOT NULL, s TEXT); INSERT INTO t (id, n) VALUES (1, 0), (2, 0);")
-        .unwrap();
+    conn.batch_execute(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n BIGINT NOT NULL, s TEXT); \
+         INSERT INTO t (id, n) VALUES (1, 0), (2, 0);",
+    )
+    .unwrap();
     let cached = Arc::new(AtomicUsize::new(0));
     let counter = cached.clone();
     let instrumentation = move |event: InstrumentationEvent<'_>| {
