@@ -8,10 +8,13 @@
 //! statement is written out by hand, its text the same for every call, and Diesel caches it by
 //! that text.
 
+use crate::types::{DbTime, DbUuid};
 use diesel::backend::Backend;
+use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, HasSqlType, Text, Timestamptz, Uuid};
+use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
 use std::marker::PhantomData;
 
@@ -20,6 +23,24 @@ use std::marker::PhantomData;
 pub(crate) enum Bind<'a> {
     Int(i64),
     Text(&'a str),
+    Uuid(DbUuid),
+    Time(DbTime),
+}
+
+/// The SQL types a backend stores the shared column types of `types.rs` as.
+pub(crate) trait Columns: Backend + HasSqlType<Self::Uuid> + HasSqlType<Self::Time> {
+    type Uuid;
+    type Time;
+}
+
+impl Columns for Pg {
+    type Uuid = Uuid;
+    type Time = Timestamptz;
+}
+
+impl Columns for Sqlite {
+    type Uuid = Text;
+    type Time = BigInt;
 }
 
 /// A statement whose text is `parts` with one parameter between each two of them; `ST` is the
@@ -51,9 +72,11 @@ impl<ST> QueryId for Fixed<'_, ST> {
 
 impl<DB, ST> QueryFragment<DB> for Fixed<'_, ST>
 where
-    DB: Backend,
+    DB: Columns,
     i64: ToSql<BigInt, DB>,
     str: ToSql<Text, DB>,
+    DbUuid: ToSql<DB::Uuid, DB>,
+    DbTime: ToSql<DB::Time, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         if self.parts.len() != self.binds.len() + 1 {
@@ -66,6 +89,8 @@ where
             match bind {
                 Bind::Int(n) => out.push_bind_param::<BigInt, i64>(n)?,
                 Bind::Text(s) => out.push_bind_param::<Text, str>(s)?,
+                Bind::Uuid(u) => out.push_bind_param::<DB::Uuid, DbUuid>(u)?,
+                Bind::Time(t) => out.push_bind_param::<DB::Time, DbTime>(t)?,
             }
         }
         if let Some(last) = self.parts.last() {

@@ -3,6 +3,7 @@
 use super::rows::*;
 use super::{Backend, Db, due_outbox_ids, schema};
 use crate::error::TxError;
+use crate::fixed::{Bind, Fixed};
 use crate::types::{DbJson, DbTime, DbUuid};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -208,17 +209,16 @@ impl NotificationStore for Db {
     }
 
     fn mark_sent(&self, id: NotificationId, at: Timestamp) -> StoreResult<()> {
-        use schema::notifications::dsl as n;
+        // Fixed text, prepared once (`fixed.rs`): one mark follows every send, and a built
+        // UPDATE was parsed afresh each time.
+        const SENT: &[&str] = &[
+            "UPDATE notifications SET status = 'sent', sent_at = ",
+            ", attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = ",
+            "",
+        ];
+        let binds = [Bind::Time(DbTime::of(at)), Bind::Uuid(DbUuid(id.as_uuid()))];
         self.write(|c| -> Result<(), TxError> {
-            diesel::update(n::notifications.filter(n::id.eq(DbUuid(id.as_uuid()))))
-                .set((
-                    n::status.eq("sent"),
-                    n::sent_at.eq(Some(DbTime::of(at))),
-                    n::attempts.eq(n::attempts + 1),
-                    n::claimed_until.eq(None::<DbTime>),
-                    n::last_error.eq(None::<String>),
-                ))
-                .execute(c)?;
+            Fixed::<()>::new(SENT, &binds).execute(c)?;
             Ok(())
         })
         .map_err(TxError::into_store)

@@ -303,6 +303,25 @@ fn notifications_reach_the_outbox_and_inbox(db: &TestDb) {
         "leased rows are not handed out twice"
     );
     store.mark_sent(claimed[0].id, t).unwrap();
+    let sent = store
+        .outbox(NotificationStatus::Sent, Page::default())
+        .unwrap();
+    assert_eq!(sent.rows.len(), 1);
+    let (row, at) = (&sent.rows[0], t.unix_micros());
+    assert_eq!(row.id, claimed[0].id);
+    assert_eq!(
+        (row.attempts, row.sent_at.map(|s| s.unix_micros())),
+        (1, Some(at)),
+        "the mark counts the attempt and keeps the instant to the microsecond"
+    );
+    assert!(
+        store
+            .claim_due(t.plus_seconds(120), t.plus_seconds(180), 10)
+            .unwrap()
+            .iter()
+            .all(|n| n.id != claimed[0].id),
+        "a sent row is never handed out again, even after its lease"
+    );
     store
         .mark_attempt_failed(claimed[1].id, 1, None, "gateway said no")
         .unwrap();

@@ -75,6 +75,26 @@ fn a_status_change_arrives_within_a_second_in_the_specs_shape_without_phi() {
 }
 
 #[test]
+fn a_subscriber_arriving_after_unwatched_changes_is_sent_only_what_follows() {
+    // A queue of 4: were the tail to hand the new subscriber the 12 changes made while nobody
+    // watched, the queue would overflow and the stream close as too slow.
+    let w = World::with(&[("ORDO_WS_BUFFER", "4")]);
+    for _ in 0..12 {
+        w.place("north", 1);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let mut ws = open(&w.s, "/ws/orders?territory=north", Some(&w.admin));
+    let created = w.place("north", 1);
+    let frame = next_event(&mut ws, SECOND);
+    assert_eq!(frame["type"], "order_created", "{frame}");
+    assert_eq!(
+        frame["order_id"],
+        created.as_str(),
+        "the first event live is the change made after subscribing"
+    );
+}
+
+#[test]
 fn a_subscriber_of_another_territory_gets_nothing_and_replays_only_its_own() {
     let w = World::new();
     let south = login(&w.s, "staff.south@example.com");
