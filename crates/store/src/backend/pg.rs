@@ -294,6 +294,43 @@ pub(crate) fn products_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<r
         .load(conn)
 }
 
+diesel::define_sql_function! {
+    /// Migration `2026-12-02-000002_stock_in_one_call`.
+    fn ordo_apply_stock(
+        ids: sql_types::Array<sql_types::BigInt>,
+        kinds: sql_types::Array<sql_types::Text>,
+        quantities: sql_types::Array<sql_types::BigInt>,
+    ) -> sql_types::Array<sql_types::Integer>;
+}
+
+/// Applies `ops` (sorted by product) as conditional updates in one round trip, through
+/// `ordo_apply_stock`: the product rows stay locked until the commit, and every round trip made
+/// meanwhile is waited for by each concurrent change of the same products. Returns the
+/// positions of those whose condition did not hold.
+pub(crate) fn conditional_stock(
+    conn: &mut Conn,
+    ops: &[ordo_domain::stock::StockOp],
+) -> QueryResult<Vec<usize>> {
+    use ordo_domain::stock::StockOpKind;
+    let ids: Vec<i64> = ops.iter().map(|op| op.product_id.get()).collect();
+    let kinds: Vec<&str> = ops
+        .iter()
+        .map(|op| match op.kind {
+            StockOpKind::Reserve => "reserve",
+            StockOpKind::Release => "release",
+            StockOpKind::Consume => "consume",
+        })
+        .collect();
+    let quantities: Vec<i64> = ops.iter().map(|op| i64::from(op.quantity.get())).collect();
+    let failed: Vec<i32> =
+        diesel::select(ordo_apply_stock(ids, kinds, quantities)).get_result(conn)?;
+    // 1-based positions in SQL.
+    Ok(failed
+        .into_iter()
+        .filter_map(|at| usize::try_from(at).ok()?.checked_sub(1))
+        .collect())
+}
+
 /// Ids of due outbox rows no other dispatcher holds, skipping rows another transaction has locked.
 pub(crate) fn due_outbox_ids(
     conn: &mut Conn,

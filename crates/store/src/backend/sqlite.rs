@@ -125,6 +125,51 @@ pub(crate) fn products_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<r
     Fixed::<schema::products::SqlType>::new(BY_IDS, &[Bind::Text(&list)]).load(conn)
 }
 
+/// Applies `ops` (sorted by product) as conditional updates, one statement each — a statement
+/// costs no round trip here; returns the positions of those whose condition did not hold.
+pub(crate) fn conditional_stock(
+    conn: &mut Conn,
+    ops: &[ordo_domain::stock::StockOp],
+) -> QueryResult<Vec<usize>> {
+    use ordo_domain::stock::StockOpKind;
+    // Fixed texts (`fixed.rs`): Diesel would parse an `UPDATE` it built afresh every time.
+    const RESERVE: &[&str] = &[
+        "UPDATE products SET reserved_quantity = reserved_quantity + ",
+        " WHERE id = ",
+        " AND stock_quantity - reserved_quantity >= ",
+        "",
+    ];
+    const RELEASE: &[&str] = &[
+        "UPDATE products SET reserved_quantity = reserved_quantity - ",
+        " WHERE id = ",
+        " AND reserved_quantity >= ",
+        "",
+    ];
+    const CONSUME: &[&str] = &[
+        "UPDATE products SET stock_quantity = stock_quantity - ",
+        ", reserved_quantity = reserved_quantity - ",
+        " WHERE id = ",
+        " AND reserved_quantity >= ",
+        "",
+    ];
+    let mut failed = Vec::new();
+    for (at, op) in ops.iter().enumerate() {
+        let (id, q) = (
+            Bind::Int(op.product_id.get()),
+            Bind::Int(i64::from(op.quantity.get())),
+        );
+        let changed = match op.kind {
+            StockOpKind::Reserve => Fixed::<()>::new(RESERVE, &[q, id, q]).execute(conn)?,
+            StockOpKind::Release => Fixed::<()>::new(RELEASE, &[q, id, q]).execute(conn)?,
+            StockOpKind::Consume => Fixed::<()>::new(CONSUME, &[q, q, id, q]).execute(conn)?,
+        };
+        if changed == 0 {
+            failed.push(at);
+        }
+    }
+    Ok(failed)
+}
+
 /// Ids of due outbox rows no other dispatcher holds (the write lock serialises claimers).
 pub(crate) fn due_outbox_ids(
     conn: &mut Conn,

@@ -5,7 +5,7 @@
 // update that claims the chain's numbers, in `append_chained`).
 
 use super::rows::*;
-use super::{Conn, Db, append_tail, schema};
+use super::{Conn, Db, append_tail, conditional_stock, schema};
 use crate::error::TxError;
 use crate::fixed::{Bind, Fixed};
 use crate::types::{DbTime, DbUuid};
@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use ordo_domain::audit::{AuditAction, seal};
 use ordo_domain::ports::{Change, CommitError, Committed, UnitOfWork, Write};
-use ordo_domain::stock::{Shortfall, StockOp, StockOpKind};
+use ordo_domain::stock::{Shortfall, StockOp};
 
 impl UnitOfWork for Db {
     fn commit(&self, change: Change) -> Result<Committed, CommitError> {
@@ -73,50 +73,24 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
 /// applied, reports every one that could not (the transaction then rolls back).
 fn apply_stock(conn: &mut Conn, ops: &[StockOp]) -> Result<(), TxError> {
     use schema::products::dsl as p;
-    // Fixed texts (`fixed.rs`): Diesel would parse an `UPDATE` it built afresh every time.
-    const RESERVE: &[&str] = &[
-        "UPDATE products SET reserved_quantity = reserved_quantity + ",
-        " WHERE id = ",
-        " AND stock_quantity - reserved_quantity >= ",
-        "",
-    ];
-    const RELEASE: &[&str] = &[
-        "UPDATE products SET reserved_quantity = reserved_quantity - ",
-        " WHERE id = ",
-        " AND reserved_quantity >= ",
-        "",
-    ];
-    const CONSUME: &[&str] = &[
-        "UPDATE products SET stock_quantity = stock_quantity - ",
-        ", reserved_quantity = reserved_quantity - ",
-        " WHERE id = ",
-        " AND reserved_quantity >= ",
-        "",
-    ];
+    if ops.is_empty() {
+        return Ok(());
+    }
     let mut ops = ops.to_vec();
     ops.sort_by_key(|op| op.product_id);
     let mut short = Vec::new();
-    for op in &ops {
-        let id = op.product_id.get();
-        let q = i64::from(op.quantity.get());
-        let (id_, q_) = (Bind::Int(id), Bind::Int(q));
-        let changed = match op.kind {
-            StockOpKind::Reserve => Fixed::<()>::new(RESERVE, &[q_, id_, q_]).execute(conn)?,
-            StockOpKind::Release => Fixed::<()>::new(RELEASE, &[q_, id_, q_]).execute(conn)?,
-            StockOpKind::Consume => Fixed::<()>::new(CONSUME, &[q_, q_, id_, q_]).execute(conn)?,
-        };
-        if changed == 0 {
-            let available: Option<i64> = p::products
-                .filter(p::id.eq(id))
-                .select(p::stock_quantity - p::reserved_quantity)
-                .get_result(conn)
-                .optional()?;
-            short.push(Shortfall {
-                product_id: op.product_id,
-                requested: op.quantity,
-                available: available.unwrap_or(0),
-            });
-        }
+    for at in conditional_stock(conn, &ops)? {
+        let Some(op) = ops.get(at) else { continue };
+        let available: Option<i64> = p::products
+            .filter(p::id.eq(op.product_id.get()))
+            .select(p::stock_quantity - p::reserved_quantity)
+            .get_result(conn)
+            .optional()?;
+        short.push(Shortfall {
+            product_id: op.product_id,
+            requested: op.quantity,
+            available: available.unwrap_or(0),
+        });
     }
     if short.is_empty() { Ok(()) } else { Err(TxError::Commit(CommitError::Shortage(short))) }
 }

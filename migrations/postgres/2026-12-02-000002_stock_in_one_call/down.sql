@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS ordo_apply_stock(BIGINT[], TEXT[], BIGINT[]);
