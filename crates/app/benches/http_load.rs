@@ -7,7 +7,8 @@
 //! is written into `docs/PERFORMANCE.md` between the `load:begin`/`load:end` markers.
 //!
 //! `ORDO_BENCH_SECS` sets each measurement's length (default 3), `ORDO_LOAD_CLIENTS` the
-//! closed-loop client threads (default 4).
+//! closed-loop client threads (default 4), `ORDO_BENCH_BACKENDS` which configurations run
+//! (default `sqlite,postgres,two`: the last is two instances on one PostgreSQL), for profiling.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -401,19 +402,27 @@ fn main() {
     println!("{header}");
     let mut rows = Vec::new();
     let mut idle = Vec::new();
-    backend_rows("SQLite", &Db::Sqlite, clients, &mut rows, &mut idle);
+    let backends = std::env::var("ORDO_BENCH_BACKENDS").unwrap_or_default();
+    let wanted = |b: &str| backends.is_empty() || backends.split(',').any(|x| x.trim() == b);
+    if wanted("sqlite") {
+        backend_rows("SQLite", &Db::Sqlite, clients, &mut rows, &mut idle);
+    }
     if let Ok(pg) = std::env::var("ORDO_TEST_PG_URL") {
-        match server::fresh_pg(&pg) {
-            Some(url) => backend_rows(
-                "PostgreSQL",
-                &Db::Postgres(url),
-                clients,
-                &mut rows,
-                &mut idle,
-            ),
-            None => eprintln!("load: cannot create a PostgreSQL database (psql); skipped"),
+        if wanted("postgres") {
+            match server::fresh_pg(&pg) {
+                Some(url) => backend_rows(
+                    "PostgreSQL",
+                    &Db::Postgres(url),
+                    clients,
+                    &mut rows,
+                    &mut idle,
+                ),
+                None => eprintln!("load: cannot create a PostgreSQL database (psql); skipped"),
+            }
         }
-        two_instances(&pg, clients, &mut rows);
+        if wanted("two") {
+            two_instances(&pg, clients, &mut rows);
+        }
     }
     let mut table = String::new();
     let date = std::process::Command::new("date")

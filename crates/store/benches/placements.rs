@@ -4,7 +4,8 @@
 //! single-row insert transactions through the same write path (a token revocation).
 //!
 //! PostgreSQL runs when `ORDO_TEST_PG_URL` is set. `ORDO_BENCH_SECS` sets each measurement's
-//! length (default 3); `ORDO_BENCH_CLIENTS` the client counts (default `1,8`), for profiling one.
+//! length (default 3); `ORDO_BENCH_CLIENTS` the client counts (default `1,8`), for profiling one;
+//! `ORDO_BENCH_BACKENDS` which backends (default `sqlite,postgres`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -85,9 +86,15 @@ fn main() {
     }
     println!("| backend | clients | placements/s | single-row inserts/s (baseline) | ratio |");
     println!("|---|---|---|---|---|");
-    measure("SQLite", &harness::sqlite());
-    match harness::postgres() {
-        Some(db) => measure("PostgreSQL", &db),
-        None => eprintln!("ORDO_TEST_PG_URL not set: PostgreSQL not measured"),
+    let backends = std::env::var("ORDO_BENCH_BACKENDS").unwrap_or_default();
+    let wanted = |b: &str| backends.is_empty() || backends.split(',').any(|x| x.trim() == b);
+    if wanted("sqlite") {
+        measure("SQLite", &harness::sqlite());
+    }
+    if wanted("postgres") {
+        match harness::postgres() {
+            Some(db) => measure("PostgreSQL", &db),
+            None => eprintln!("ORDO_TEST_PG_URL not set: PostgreSQL not measured"),
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! updates and one locked head row, and `FOR UPDATE SKIP LOCKED` for the outbox.
 
 use crate::error::{from_diesel, from_pool};
+use crate::fixed::Fixed;
 pub(crate) use crate::schema::pg as schema;
 use crate::types::{DbJson, DbTime, DbUuid};
 use diesel::connection::SimpleConnection;
@@ -10,6 +11,7 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::sql_types;
 use ordo_domain::ports::StoreResult;
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 /// The backend the shared code is compiled against.
@@ -43,6 +45,8 @@ pub struct Db {
     pub(crate) url: String,
     /// Fired after each committed write: the event tail's wake-up (`wake.rs`).
     pub(crate) on_commit: crate::wake::OnCommit,
+    /// The writes' flushes, which the event tail can wait for instead of flushing itself.
+    settles: Settles,
 }
 
 impl std::fmt::Debug for Db {
@@ -70,7 +74,25 @@ impl Db {
             pool,
             url: url.to_owned(),
             on_commit: Default::default(),
+            settles: Settles::default(),
         })
+    }
+
+    /// Returns once every commit the connection's last statement could see is durable, so the
+    /// event tail never publishes an event a crash of the database could take back. Under load a
+    /// write's flush, begun after that statement, does it; at rest the WAL is flushed already;
+    /// failing both within `TAIL_WAIT`, it flushes itself.
+    pub(crate) fn settled(&self, conn: &mut Conn) -> QueryResult<()> {
+        // Flushes begun from here on cover every commit the statement saw.
+        let mark = self.settles.begun();
+        // The insert position, read after the statement, is past every commit record it saw.
+        const CAUGHT_UP: &[&str] =
+            &["SELECT pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn()"];
+        let caught_up: bool = Fixed::<sql_types::Bool>::new(CAUGHT_UP, &[]).get_result(conn)?;
+        if caught_up || self.settles.wait_past(mark, TAIL_WAIT) {
+            return Ok(());
+        }
+        settle(conn)
     }
 
     pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Conn) -> QueryResult<T>) -> StoreResult<T> {
@@ -78,12 +100,24 @@ impl Db {
         f(&mut conn).map_err(from_diesel)
     }
 
+    /// Runs `f` in a transaction and returns once its work is durable.
+    ///
+    /// The COMMIT does not wait for the WAL flush; `settle` then does, after the locks are gone.
+    /// Every change takes the chain head's row lock, so a COMMIT that flushed while holding it
+    /// would make every other writer wait out each flush in turn, one after another. Released
+    /// before the flush, the head passes on at once and concurrent writers' flushes are shared
+    /// (decision 0001, "Early lock release").
     pub(crate) fn write<T, E>(&self, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
     where
         E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
     {
         let mut conn = self.pool.get().map_err(from_pool)?;
-        let done = (*conn).transaction(f);
+        let done = early_release_transaction(&mut conn, f).and_then(|value| {
+            let ticket = self.settles.begin();
+            settle(&mut conn).map_err(E::from)?;
+            self.settles.finish(ticket);
+            Ok(value)
+        });
         drop(conn);
         // After the commit, so whoever wakes sees what it wrote; a rollback wrote no event.
         if done.is_ok() {
@@ -91,6 +125,87 @@ impl Db {
         }
         done
     }
+}
+
+/// How long the event tail waits for a write's flush before it flushes itself.
+const TAIL_WAIT: Duration = Duration::from_millis(2);
+
+/// Tickets of the writes' `settle` calls: how many have begun, and one past the latest begun of
+/// those that have finished.
+#[derive(Debug, Default)]
+struct Settles {
+    tickets: Mutex<(u64, u64)>,
+    finished: Condvar,
+}
+
+impl Settles {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, u64)> {
+        self.tickets.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn begun(&self) -> u64 {
+        self.lock().0
+    }
+
+    fn begin(&self) -> u64 {
+        let mut t = self.lock();
+        t.0 += 1;
+        t.0 - 1
+    }
+
+    fn finish(&self, ticket: u64) {
+        let mut t = self.lock();
+        t.1 = t.1.max(ticket + 1);
+        self.finished.notify_all();
+    }
+
+    /// Waits up to `wait` for a settle begun at or after `mark` to finish; true if one did.
+    fn wait_past(&self, mark: u64, wait: Duration) -> bool {
+        let t = self.lock();
+        let (t, _) = self
+            .finished
+            .wait_timeout_while(t, wait, |t| t.1 <= mark)
+            .unwrap_or_else(PoisonError::into_inner);
+        t.1 > mark
+    }
+}
+
+/// Begins a transaction whose COMMIT returns without waiting for the WAL flush (one round trip:
+/// a simple query may hold several statements).
+const BEGIN_EARLY_RELEASE: &str = "BEGIN; SET LOCAL synchronous_commit = off";
+
+/// Diesel's `Connection::transaction`, begun by `BEGIN_EARLY_RELEASE`: nothing is durable when
+/// it returns, until `settle`.
+fn early_release_transaction<T, E>(
+    conn: &mut Conn,
+    f: impl FnOnce(&mut Conn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    AnsiTransactionManager::begin_transaction_sql(conn, BEGIN_EARLY_RELEASE)?;
+    match f(conn) {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // A failed rollback leaves the connection marked broken; the pool replaces it. The
+            // caller's error is the one worth reporting.
+            let _ = AnsiTransactionManager::rollback_transaction(conn);
+            Err(e)
+        }
+    }
+}
+
+/// Returns once everything this connection has seen committed is durable: a transaction that
+/// writes one WAL record (an empty logical message, which no table keeps) and commits with the
+/// default `synchronous_commit = on` flushes the WAL up to its own commit record, so up to every
+/// commit made visible before it. Concurrent callers share the flushes (PostgreSQL's own group
+/// commit), since none of them holds a lock meanwhile.
+pub(crate) fn settle(conn: &mut Conn) -> QueryResult<()> {
+    conn.batch_execute("SELECT pg_logical_emit_message(true, 'ordo.durable', '')")
 }
 
 /// Writes a chained append's sealed audit entries and numbered events and sets the head's new
@@ -371,3 +486,6 @@ pub(crate) mod commit {
 pub(crate) mod outbox {
     include!("../imp/outbox.rs");
 }
+
+#[cfg(test)]
+mod tests;

@@ -96,6 +96,11 @@ impl Db {
         f(&mut conn).map_err(from_diesel)
     }
 
+    /// Nothing to wait for: readers see only commits, and a commit is as durable as it gets.
+    pub(crate) fn settled(&self, _conn: &mut Conn) -> QueryResult<()> {
+        Ok(())
+    }
+
     pub(crate) fn write<T, E>(&self, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
     where
         E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,

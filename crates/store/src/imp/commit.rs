@@ -3,6 +3,13 @@
 // Lock order, the same in every transaction so two never wait on each other: the order row
 // (conditional update), then product rows in ascending id, then the chain head last (taken by the
 // update that claims the chain's numbers, in `append_chained`).
+//
+// A new order's lines go in after the stock update, although nothing else locks them: each line's
+// foreign key check locks its product row (PostgreSQL's `FOR KEY SHARE`). Taken before the
+// update, by many placements at once, those locks pile up on the same few rows as multixacts,
+// which every later reader and updater of the row must unpack (they cost a sixth of PostgreSQL's
+// time under 8 clients: docs/PERFORMANCE.md). Taken after it, the row is this transaction's
+// already and the check adds no lock.
 
 use super::rows::*;
 use super::{Conn, Db, append_tail, conditional_stock, schema};
@@ -23,10 +30,13 @@ impl UnitOfWork for Db {
 
 fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
     let mut committed = Committed::default();
+    let mut lines = Vec::new();
     // Rows first: an order update that lost a race fails here, before anything else is done.
     for write in std::mem::take(&mut change.writes) {
-        if let Some(id) = apply_write(conn, write)? {
-            committed.product_id = Some(id);
+        match apply_write(conn, write)? {
+            Applied::Row => {}
+            Applied::Product(id) => committed.product_id = Some(id),
+            Applied::Order(items) => lines.extend(items),
         }
     }
     if let Some(rec) = &change.idempotency {
@@ -55,9 +65,14 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
         let rows: Vec<_> = change.notifications.iter().map(NotificationRow::of).collect();
         insert_rows!(conn, n::notifications, rows);
     }
-    // Stock last but for the chain: product rows stay locked only for the rest of the
-    // transaction, which concurrent orders for the same products wait on.
+    // Stock late, followed only by the new order's lines (see the top of this file) and the
+    // chain: product rows stay locked only for the rest of the transaction, which concurrent
+    // orders for the same products wait on.
     apply_stock(conn, &change.stock)?;
+    if !lines.is_empty() {
+        use schema::order_items::dsl as i;
+        insert_rows!(conn, i::order_items, lines);
+    }
     if !change.audit.is_empty() || !change.events.is_empty() {
         if let Some(id) = committed.product_id {
             for d in change.audit.iter_mut().filter(|d| d.action == AuditAction::ProductCreated) {
@@ -95,17 +110,22 @@ fn apply_stock(conn: &mut Conn, ops: &[StockOp]) -> Result<(), TxError> {
     if short.is_empty() { Ok(()) } else { Err(TxError::Commit(CommitError::Shortage(short))) }
 }
 
-/// Writes one row; returns the id of a product it inserted.
-fn apply_write(conn: &mut Conn, write: Write) -> Result<Option<ordo_domain::ids::ProductId>, TxError> {
+/// What `apply_write` did, and what it left to do.
+enum Applied {
+    Row,
+    /// A product inserted, with its new id.
+    Product(ordo_domain::ids::ProductId),
+    /// An order inserted, whose lines are still to go in (after the stock update).
+    Order(Vec<ItemRow>),
+}
+
+/// Writes one row.
+fn apply_write(conn: &mut Conn, write: Write) -> Result<Applied, TxError> {
     match write {
         Write::InsertOrder(order) => {
-            use schema::order_items::dsl as i;
             use schema::orders::dsl as o;
             diesel::insert_into(o::orders).values(OrderRow::of(&order)).execute(conn)?;
-            let items = OrderRow::items_of(&order);
-            if !items.is_empty() {
-                insert_rows!(conn, i::order_items, items);
-            }
+            return Ok(Applied::Order(OrderRow::items_of(&order)));
         }
         Write::UpdateOrder { order, expected_version } => {
             use schema::orders::dsl as o;
@@ -136,7 +156,7 @@ fn apply_write(conn: &mut Conn, write: Write) -> Result<Option<ordo_domain::ids:
                 .get_result(conn)?;
             let id = ordo_domain::ids::ProductId::new(id)
                 .map_err(|e| ordo_domain::ports::StoreError::Other(e.to_string()))?;
-            return Ok(Some(id));
+            return Ok(Applied::Product(id));
         }
         Write::UpdateProduct(product) => {
             use schema::products::dsl as p;
@@ -193,7 +213,7 @@ fn apply_write(conn: &mut Conn, write: Write) -> Result<Option<ordo_domain::ids:
             diesel::insert_into(tt::territories).values(TerritoryRow::of(&t)).execute(conn)?;
         }
     }
-    Ok(None)
+    Ok(Applied::Row)
 }
 
 fn replace_territories(conn: &mut Conn, user: &ordo_domain::people::User) -> QueryResult<()> {

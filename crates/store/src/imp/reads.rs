@@ -534,12 +534,18 @@ impl EventLog for Db {
     fn after(&self, after: i64, limit: u32) -> StoreResult<Vec<Event>> {
         use schema::events::dsl as e;
         self.read(|c| {
-            e::events
+            let rows = e::events
                 .filter(e::seq.gt(after))
                 .order(e::seq.asc())
                 .limit(i64::from(limit))
                 .select(EventRow::as_select())
-                .load(c)
+                .load(c)?;
+            // Published events must survive a crash of the database: on PostgreSQL a commit is
+            // visible a moment before it is durable (`pg.rs`, `write`).
+            if !rows.is_empty() {
+                self.settled(c)?;
+            }
+            Ok(rows)
         })?
         .into_iter()
         .map(EventRow::into_domain)
