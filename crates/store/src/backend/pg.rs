@@ -184,7 +184,12 @@ where
     E: From<diesel::result::Error>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    AnsiTransactionManager::begin_transaction_sql(conn, BEGIN_EARLY_RELEASE)?;
+    if let Err(e) = AnsiTransactionManager::begin_transaction_sql(conn, BEGIN_EARLY_RELEASE) {
+        // `BEGIN` may have run without the `SET`: Diesel does not count that transaction, so
+        // end it here rather than hand the pool a connection stuck in it.
+        let _ = conn.batch_execute("ROLLBACK");
+        return Err(e.into());
+    }
     match f(conn) {
         Ok(value) => {
             AnsiTransactionManager::commit_transaction(conn)?;

@@ -9,7 +9,7 @@
 // update, by many placements at once, those locks pile up on the same few rows as multixacts,
 // which every later reader and updater of the row must unpack (they cost a sixth of PostgreSQL's
 // time under 8 clients: docs/PERFORMANCE.md). Taken after it, the row is this transaction's
-// already and the check adds no lock.
+// already and the check adds no shared (multixact) lock.
 
 use super::rows::*;
 use super::{Conn, Db, append_tail, conditional_stock, schema};

@@ -554,7 +554,13 @@ impl EventLog for Db {
 
     fn head(&self) -> StoreResult<i64> {
         use schema::chain_head::dsl as h;
-        self.read(|c| h::chain_head.filter(h::id.eq(1)).select(h::event_seq).get_result(c))
+        // The tail moves its cursor here: a number not yet durable could be handed out again
+        // after a crash of the database, below the cursor, and never be sent.
+        self.read(|c| {
+            let head = h::chain_head.filter(h::id.eq(1)).select(h::event_seq).get_result(c)?;
+            self.settled(c)?;
+            Ok(head)
+        })
     }
 }
 
@@ -562,13 +568,18 @@ impl IdempotencyStore for Db {
     fn find(&self, user: UserId, key: &str, now: Timestamp) -> StoreResult<Option<IdempotencyRecord>> {
         use schema::idempotency_keys::dsl as k;
         let row = self.read(|c| {
-            k::idempotency_keys
+            let found = k::idempotency_keys
                 .filter(k::user_id.eq(DbUuid(user.as_uuid())))
                 .filter(k::key.eq(key))
                 .filter(k::expires_at.gt(DbTime::of(now)))
                 .select(IdempotencyRow::as_select())
                 .get_result(c)
-                .optional()
+                .optional()?;
+            // A replay answers 201: the order it names must be durable (`pg.rs`, `write`).
+            if found.is_some() {
+                self.settled(c)?;
+            }
+            Ok(found)
         })?;
         Ok(row.map(|r| IdempotencyRecord {
             key: r.key,
