@@ -6,14 +6,34 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use std::time::Duration;
 
+fn pg_url() -> Option<String> {
+    let url = std::env::var("ORDO_TEST_PG_URL").ok();
+    if url.is_none() {
+        eprintln!("ORDO_TEST_PG_URL not set: PostgreSQL durability not tested");
+    }
+    url
+}
+
+/// The WAL's end as of now (past every record already written).
+fn insert_lsn(c: &mut super::Conn) -> QueryResult<String> {
+    diesel::select(sql::<Text>("pg_current_wal_insert_lsn()::text")).get_result(c)
+}
+
+/// Whether the WAL is flushed past `lsn`.
+fn flushed_past(c: &mut super::Conn, lsn: &str) -> QueryResult<bool> {
+    diesel::select(
+        sql::<Bool>("pg_current_wal_flush_lsn() >= ")
+            .bind::<Text, _>(lsn)
+            .sql("::pg_lsn"),
+    )
+    .get_result(c)
+}
+
 /// The early lock release must not cost durability: when a write returns, the WAL holding its
 /// work is on disk, although its COMMIT did not wait for that.
 #[test]
 fn a_write_is_durable_when_it_returns() {
-    let Ok(url) = std::env::var("ORDO_TEST_PG_URL") else {
-        eprintln!("ORDO_TEST_PG_URL not set: PostgreSQL durability not tested");
-        return;
-    };
+    let Some(url) = pg_url() else { return };
     let db = Db::open(&url, 2, Duration::from_secs(10)).unwrap();
     let table = format!("durable_{}", uuid::Uuid::new_v4().simple());
     db.read(|c| c.batch_execute(&format!("CREATE TABLE {table} (n int)")))
@@ -25,22 +45,10 @@ fn a_write_is_durable_when_it_returns() {
         let written: String = db
             .write(|c| -> Result<String, TxError> {
                 c.batch_execute(&insert)?;
-                Ok(
-                    diesel::select(sql::<Text>("pg_current_wal_insert_lsn()::text"))
-                        .get_result(c)?,
-                )
+                Ok(insert_lsn(c)?)
             })
             .unwrap();
-        let flushed: bool = db
-            .read(|c| {
-                diesel::select(
-                    sql::<Bool>("pg_current_wal_flush_lsn() >= ")
-                        .bind::<Text, _>(&written)
-                        .sql("::pg_lsn"),
-                )
-                .get_result(c)
-            })
-            .unwrap();
+        let flushed = db.read(|c| flushed_past(c, &written)).unwrap();
         not_flushed += usize::from(!flushed);
     }
     db.read(|c| c.batch_execute(&format!("DROP TABLE {table}")))
@@ -54,10 +62,7 @@ fn a_write_is_durable_when_it_returns() {
 /// The session keeps the server's default: only the writes' own transactions skip the flush.
 #[test]
 fn reads_and_other_sessions_keep_synchronous_commit() {
-    let Ok(url) = std::env::var("ORDO_TEST_PG_URL") else {
-        eprintln!("ORDO_TEST_PG_URL not set: PostgreSQL durability not tested");
-        return;
-    };
+    let Some(url) = pg_url() else { return };
     let db = Db::open(&url, 1, Duration::from_secs(10)).unwrap();
     db.write(|c| -> Result<(), TxError> { Ok(c.batch_execute("SELECT 1")?) })
         .unwrap();
@@ -67,4 +72,34 @@ fn reads_and_other_sessions_keep_synchronous_commit() {
         })
         .unwrap();
     assert_eq!(setting, "on");
+}
+
+/// What the event tail, the event log's head and an idempotent replay rely on: once `settled`
+/// returns, every commit the connection could see is durable — here a commit made without
+/// waiting for its flush and never settled by its writer.
+#[test]
+fn settled_returns_once_what_was_seen_is_durable() {
+    let Some(url) = pg_url() else { return };
+    let db = Db::open(&url, 2, Duration::from_secs(10)).unwrap();
+    let table = format!("settled_{}", uuid::Uuid::new_v4().simple());
+    db.read(|c| c.batch_execute(&format!("CREATE TABLE {table} (n int)")))
+        .unwrap();
+    let insert = format!("INSERT INTO {table} VALUES (1)");
+    let mut not_flushed = 0;
+    for _ in 0..20 {
+        let mut conn = db.pool.get().unwrap();
+        let written = super::early_release_transaction(&mut conn, |c| -> QueryResult<String> {
+            c.batch_execute(&insert)?;
+            insert_lsn(c)
+        })
+        .unwrap();
+        db.settled(&mut conn).unwrap();
+        not_flushed += usize::from(!flushed_past(&mut conn, &written).unwrap());
+    }
+    db.read(|c| c.batch_execute(&format!("DROP TABLE {table}")))
+        .unwrap();
+    assert_eq!(
+        not_flushed, 0,
+        "settled returned before the WAL was flushed"
+    );
 }
