@@ -4,8 +4,9 @@
 use ordo_domain::notification::RetryPolicy;
 use ordo_domain::ports::Sender;
 use ordo_domain::usecases::{Lease, Ordo};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How often the outbox is polled.
@@ -36,21 +37,72 @@ impl Heartbeat {
     }
 }
 
+/// The running dispatcher thread: its heartbeat, and the way to stop it.
+#[derive(Debug)]
+pub struct Dispatcher {
+    heartbeat: Arc<Heartbeat>,
+    stop: Arc<StopFlag>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Dispatcher {
+    /// What `/ready` reads.
+    pub fn heartbeat(&self) -> Arc<Heartbeat> {
+        self.heartbeat.clone()
+    }
+
+    /// Ends the thread after its current step and waits for it, so that no database work is
+    /// under way when the process exits.
+    pub fn stop(mut self) {
+        self.stop.raise();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the dispatcher thread panicked");
+        }
+    }
+}
+
+/// "Stop": a flag, and a condition variable to cut the sleep between steps short.
+#[derive(Debug, Default)]
+struct StopFlag {
+    raised: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl StopFlag {
+    fn raise(&self) {
+        *self.raised.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.changed.notify_all();
+    }
+
+    fn is_raised(&self) -> bool {
+        *self.raised.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sleeps up to `period`; true once the flag is raised.
+    fn sleep(&self, period: Duration) -> bool {
+        let raised = self.raised.lock().unwrap_or_else(PoisonError::into_inner);
+        let (raised, _) = self
+            .changed
+            .wait_timeout_while(raised, period, |raised| !*raised)
+            .unwrap_or_else(PoisonError::into_inner);
+        *raised
+    }
+}
+
 /// Starts the dispatcher thread.
-pub fn spawn(
-    ordo: Ordo,
-    sender: Arc<dyn Sender>,
-    lease: Lease,
-    policy: RetryPolicy,
-) -> Arc<Heartbeat> {
+pub fn spawn(ordo: Ordo, sender: Arc<dyn Sender>, lease: Lease, policy: RetryPolicy) -> Dispatcher {
     let heartbeat = Arc::new(Heartbeat::default());
     heartbeat.beat();
     let beat = heartbeat.clone();
+    let stop = Arc::new(StopFlag::default());
+    let stopped = stop.clone();
     let spawned = std::thread::Builder::new()
         .name("ordo-dispatcher".into())
         .spawn(move || {
             let mut last_purge = std::time::Instant::now();
-            loop {
+            while !stopped.is_raised() {
                 // Housekeeping rides on the same thread: expired idempotency keys, revocations.
                 if last_purge.elapsed() >= PURGE_EVERY {
                     match ordo.purge_expired() {
@@ -86,11 +138,17 @@ pub fn spawn(
                     }
                     Err(e) => tracing::warn!(error = %e, "outbox step failed; retrying"),
                 }
-                std::thread::sleep(PERIOD);
+                if stopped.sleep(PERIOD) {
+                    break;
+                }
             }
         });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "cannot start the dispatcher");
+    let thread = spawned
+        .map_err(|e| tracing::error!(error = %e, "cannot start the dispatcher"))
+        .ok();
+    Dispatcher {
+        heartbeat,
+        stop,
+        thread,
     }
-    heartbeat
 }

@@ -201,14 +201,14 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
     // Before the store opens: a misconfigured gateway stops the start, not the first delivery.
     let delivery = senders::from_env()?;
     let (store, ordo) = wiring::build(&config)?;
-    let (hub, _event_watch) = wiring::realtime(&store, &ordo, config.ws.clone())?;
+    let (hub, event_watch) = wiring::realtime(&store, &ordo, config.ws.clone())?;
     if demo {
         if demo::load(&ordo)? {
             tracing::info!("demo data loaded");
         }
         demo::print_logins();
     }
-    let heartbeat = dispatcher::spawn(
+    let dispatcher = dispatcher::spawn(
         ordo.clone(),
         Arc::new(delivery.senders),
         delivery.lease,
@@ -217,7 +217,9 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
             base_ms: config.notify_backoff_ms,
         },
     );
+    let heartbeat = dispatcher.heartbeat();
     let probe_url = config.database.clone();
+    let closing = (store.clone(), hub.clone());
     let ready: ordo_http::ReadinessProbe = Arc::new(move || {
         store.ping().map_err(|e| e.to_string())?;
         if !heartbeat.alive(std::time::Duration::from_secs(30)) {
@@ -239,20 +241,26 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%addr, database = config.database.kind(), "ordo listening");
     println!("ordo listening on http://{addr}");
-    actix_web::rt::System::new()
-        .block_on(async move {
-            let state = AppState {
-                ordo,
-                ready,
-                login_throttle: Arc::new(login_throttle),
-                limiter: Arc::new(ordo_http::limits::Limiter::new(&rate_limits)),
-                hub,
-                // The same bound as another instance's log-out (docs/OPERATIONS.md).
-                sessions: Arc::new(ordo_http::SessionCache::new(wiring::REVOCATION_STALENESS)),
-            };
-            let server = ordo_http::server(state, listener)?;
-            server.await
-        })
-        .map_err(|e| e.to_string())?;
+    let served = actix_web::rt::System::new().block_on(async move {
+        let state = AppState {
+            ordo,
+            ready,
+            login_throttle: Arc::new(login_throttle),
+            limiter: Arc::new(ordo_http::limits::Limiter::new(&rate_limits)),
+            hub,
+            // The same bound as another instance's log-out (docs/OPERATIONS.md).
+            sessions: Arc::new(ordo_http::SessionCache::new(wiring::REVOCATION_STALENESS)),
+        };
+        let server = ordo_http::server(state, listener)?;
+        server.await
+    });
+    // Nothing may be talking to the database when the process exits: an exit during a
+    // PostgreSQL connection attempt crashes it (`ordo-store`'s `backend/pg/connector.rs`).
+    let (store, hub) = closing;
+    dispatcher.stop();
+    hub.stop();
+    drop(event_watch);
+    store.close();
+    served.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

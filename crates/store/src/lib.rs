@@ -244,6 +244,15 @@ impl Store {
         }
     }
 
+    /// Before the process exits: on PostgreSQL, opens no more connections and waits out the
+    /// pool's attempts under way, which an exit would otherwise crash (`backend/pg/connector.rs`).
+    /// Also done when the last handle drops; SQLite needs nothing.
+    pub fn close(&self) {
+        if let Store::Postgres(db) = self {
+            db.close();
+        }
+    }
+
     /// A round trip to the database (for `/ready`).
     pub fn ping(&self) -> StoreResult<()> {
         self.ports().events.head().map(|_| ())

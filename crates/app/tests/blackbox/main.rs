@@ -10,6 +10,7 @@ mod compat;
 mod delivery;
 mod demo;
 mod edge;
+mod exit;
 mod notifications;
 mod openapi;
 mod orders;

@@ -173,7 +173,9 @@ impl Server {
                 .unwrap();
             assert!(
                 status.status.success(),
-                "ordo user add failed: {}",
+                "ordo user add failed ({}): {}{}",
+                status.status,
+                String::from_utf8_lossy(&status.stdout),
                 String::from_utf8_lossy(&status.stderr)
             );
         }

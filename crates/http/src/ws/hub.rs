@@ -173,6 +173,8 @@ struct Inner {
     registry: Mutex<Registry>,
     signal: Signal,
     stopping: AtomicBool,
+    /// The tail thread, joined by `Hub::stop`.
+    tail: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 /// The fan-out of one instance. Cheap to clone.
@@ -227,13 +229,15 @@ impl Hub {
                 }),
                 signal: Signal::default(),
                 stopping: AtomicBool::new(false),
+                tail: Mutex::new(None),
             }),
         };
         let tail = hub.inner.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("ordo-ws-tail".into())
             .spawn(move || run(&tail))
             .map_err(|e| format!("cannot start the event tail: {e}"))?;
+        *lock(&hub.inner.tail) = Some(thread);
         Ok(hub)
     }
 
@@ -299,6 +303,18 @@ impl Hub {
         reg.audiences_of.clear();
         drop(reg);
         self.inner.signal.raise();
+    }
+
+    /// `shutdown`, then waits for the tail thread to end, so that no database read is under way
+    /// when the process exits. Blocks: call it off the async executor.
+    pub fn stop(&self) {
+        self.shutdown();
+        let thread = lock(&self.inner.tail).take();
+        if let Some(thread) = thread
+            && thread.join().is_err()
+        {
+            tracing::error!("the event tail thread panicked");
+        }
     }
 
     /// Subscribers registered now (for tests and metrics).

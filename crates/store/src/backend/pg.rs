@@ -5,13 +5,14 @@ use crate::error::{from_diesel, from_pool};
 use crate::fixed::Fixed;
 pub(crate) use crate::schema::pg as schema;
 use crate::types::{DbJson, DbTime, DbUuid};
+use connector::{Attempts, Connector};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::{CustomizeConnection, Pool};
 use diesel::sql_types;
 use ordo_domain::ports::StoreResult;
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 /// The backend the shared code is compiled against.
@@ -40,13 +41,23 @@ impl CustomizeConnection<Conn, diesel::r2d2::Error> for Timeouts {
 
 /// The database handle; implements every persistence port.
 pub struct Db {
-    pool: Pool<ConnectionManager<Conn>>,
+    pool: Pool<Connector>,
+    /// The pool's connection attempts, waited out when the handle drops (`pg/connector.rs`).
+    attempts: Arc<Attempts>,
     /// For the `LISTEN` connection of the event tail (`wake.rs`); never printed.
     pub(crate) url: String,
     /// Fired after each committed write: the event tail's wake-up (`wake.rs`).
     pub(crate) on_commit: crate::wake::OnCommit,
     /// The writes' flushes, which the event tail can wait for instead of flushing itself.
     settles: Settles,
+    /// The bound on waits for the database, closing included.
+    timeout: Duration,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        self.close();
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -60,6 +71,7 @@ impl std::fmt::Debug for Db {
 impl Db {
     /// Opens a pool of `size` connections; `timeout` bounds every wait for one.
     pub fn open(url: &str, size: u32, timeout: Duration) -> StoreResult<Self> {
+        let (connector, attempts) = Connector::new(url);
         let pool = Pool::builder()
             .max_size(size)
             .min_idle(Some(1))
@@ -68,14 +80,25 @@ impl Db {
             .connection_customizer(Box::new(Timeouts {
                 ms: timeout.as_millis(),
             }))
-            .build(ConnectionManager::<Conn>::new(url))
+            .build(connector)
             .map_err(from_pool)?;
         Ok(Self {
             pool,
+            attempts,
+            timeout,
             url: url.to_owned(),
             on_commit: Default::default(),
             settles: Settles::default(),
         })
+    }
+
+    /// Opens no more connections and waits (up to the timeout) for those being opened, after
+    /// which the process may exit safely (`pg/connector.rs`). Connections already open still
+    /// serve.
+    pub fn close(&self) {
+        if !self.attempts.close(self.timeout) {
+            tracing::warn!("a connection attempt outlived the database handle's close");
+        }
     }
 
     /// Returns once every commit the connection's last statement could see is durable, so the
@@ -209,8 +232,16 @@ where
 /// default `synchronous_commit = on` flushes the WAL up to its own commit record, so up to every
 /// commit made visible before it. Concurrent callers share the flushes (PostgreSQL's own group
 /// commit), since none of them holds a lock meanwhile.
+///
+/// When the WAL is flushed up to its insert position already — a write that changed nothing,
+/// or one the WAL writer has flushed meanwhile — every commit made before is durable, and the
+/// statement writes nothing and waits for nothing: an idle instance's outbox polls leave the WAL
+/// alone.
 pub(crate) fn settle(conn: &mut Conn) -> QueryResult<()> {
-    conn.batch_execute("SELECT pg_logical_emit_message(true, 'ordo.durable', '')")
+    conn.batch_execute(
+        "SELECT pg_logical_emit_message(true, 'ordo.durable', '') \
+         WHERE pg_current_wal_flush_lsn() < pg_current_wal_insert_lsn()",
+    )
 }
 
 /// Writes a chained append's sealed audit entries and numbered events and sets the head's new
@@ -492,5 +523,6 @@ pub(crate) mod outbox {
     include!("../imp/outbox.rs");
 }
 
+mod connector;
 #[cfg(test)]
 mod tests;
