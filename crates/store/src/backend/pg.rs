@@ -8,7 +8,7 @@ use crate::types::{DbJson, DbTime, DbUuid};
 use connector::{Attempts, Connector};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::r2d2::{CustomizeConnection, Pool};
 use diesel::sql_types;
 use ordo_domain::ports::StoreResult;
@@ -135,12 +135,12 @@ impl Db {
         E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
     {
         let mut conn = self.pool.get().map_err(from_pool)?;
-        let done = early_release_transaction(&mut conn, f).and_then(|value| {
-            let ticket = self.settles.begin();
-            settle(&mut conn).map_err(E::from)?;
+        // Taken before the COMMIT is sent: the settle that follows it starts after this.
+        let ticket = self.settles.begin();
+        let done = early_release_transaction(&mut conn, f, COMMIT_AND_SETTLE);
+        if done.is_ok() {
             self.settles.finish(ticket);
-            Ok(value)
-        });
+        }
         drop(conn);
         // After the commit, so whoever wakes sees what it wrote; a rollback wrote no event.
         if done.is_ok() {
@@ -197,11 +197,28 @@ impl Settles {
 /// a simple query may hold several statements).
 const BEGIN_EARLY_RELEASE: &str = "BEGIN; SET LOCAL synchronous_commit = off";
 
-/// Diesel's `Connection::transaction`, begun by `BEGIN_EARLY_RELEASE`: nothing is durable when
-/// it returns, until `settle`.
+/// `settle`'s statement, a macro so that `COMMIT_AND_SETTLE` can be built from it.
+macro_rules! settle_sql {
+    () => {
+        "SELECT pg_logical_emit_message(true, 'ordo.durable', '') \
+         WHERE pg_current_wal_flush_lsn() < pg_current_wal_insert_lsn()"
+    };
+}
+
+/// The end of a write transaction: its COMMIT, which does not wait for the flush and so releases
+/// its locks at once, then `SETTLE` in a transaction of its own, which does wait. One round trip
+/// (a simple query may hold several statements; those after a COMMIT run in a new implicit
+/// transaction, with the session's `synchronous_commit = on`). If the COMMIT fails, the settle
+/// does not run.
+const COMMIT_AND_SETTLE: &str = concat!("COMMIT; ", settle_sql!());
+
+/// Diesel's `Connection::transaction`, begun by `BEGIN_EARLY_RELEASE` and ended by `commit`
+/// (`COMMIT_AND_SETTLE`, or a plain `COMMIT` in tests, after which nothing is durable until
+/// `settle`).
 fn early_release_transaction<T, E>(
     conn: &mut Conn,
     f: impl FnOnce(&mut Conn) -> Result<T, E>,
+    commit: &str,
 ) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
@@ -215,7 +232,7 @@ where
     }
     match f(conn) {
         Ok(value) => {
-            AnsiTransactionManager::commit_transaction(conn)?;
+            end_transaction(conn, commit)?;
             Ok(value)
         }
         Err(e) => {
@@ -225,6 +242,24 @@ where
             Err(e)
         }
     }
+}
+
+/// Runs `commit`, which ends the transaction, and brings Diesel's count of open transactions
+/// back to none, which its own `commit_transaction` would do.
+fn end_transaction(conn: &mut Conn, commit: &str) -> QueryResult<()> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let done = conn.batch_execute(commit);
+    // Diesel reads the transaction status libpq reports after each statement: once the COMMIT
+    // ran (whether or not it succeeded, and whatever followed it) the connection is idle and
+    // the count is reset. A connection still in a transaction here is not fit for the pool.
+    let status = AnsiTransactionManager::transaction_manager_status_mut(conn);
+    if !matches!(status.transaction_depth(), Ok(None)) {
+        status.set_in_error();
+        if done.is_ok() {
+            return Err(diesel::result::Error::BrokenTransactionManager);
+        }
+    }
+    done
 }
 
 /// Returns once everything this connection has seen committed is durable: a transaction that
@@ -238,10 +273,7 @@ where
 /// statement writes nothing and waits for nothing: an idle instance's outbox polls leave the WAL
 /// alone.
 pub(crate) fn settle(conn: &mut Conn) -> QueryResult<()> {
-    conn.batch_execute(
-        "SELECT pg_logical_emit_message(true, 'ordo.durable', '') \
-         WHERE pg_current_wal_flush_lsn() < pg_current_wal_insert_lsn()",
-    )
+    conn.batch_execute(settle_sql!())
 }
 
 /// Writes a chained append's sealed audit entries and numbered events and sets the head's new
@@ -454,14 +486,90 @@ diesel::define_sql_function! {
     ) -> sql_types::Array<sql_types::Integer>;
 }
 
-/// Applies `ops` (sorted by product) as conditional updates in one round trip, through
-/// `ordo_apply_stock`: the product rows stay locked until the commit, and every round trip made
-/// meanwhile is waited for by each concurrent change of the same products. Returns the
-/// positions of those whose condition did not hold.
-pub(crate) fn conditional_stock(
+/// A change's new rows and its stock operations (sorted by product) in one statement, one round
+/// trip: `WITH` an insert for each table that has rows, `SELECT ordo_apply_stock(…)`. Returns
+/// the positions of the operations whose condition did not hold (the caller then rolls back).
+///
+/// The order within the statement is the one `commit.rs` asks for, by how PostgreSQL runs it:
+/// the main `SELECT` first, so the function's conditional updates lock the product rows (in
+/// product order), then the `WITH` inserts nobody reads, each to completion, and last, at the
+/// statement's end, the foreign key checks of the new lines, on product rows this transaction
+/// holds already. Every product row stays locked until the commit, and every round trip made
+/// meanwhile is waited for by each concurrent change of the same products: this one statement
+/// stands for four (order, notifications, stock, lines).
+pub(crate) fn rows_and_stock(
     conn: &mut Conn,
+    fresh: rows::NewRows,
     ops: &[ordo_domain::stock::StockOp],
 ) -> QueryResult<Vec<usize>> {
+    use schema::{notifications::dsl as n, order_items::dsl as i, orders::dsl as o};
+    let mut inserts: Vec<Box<dyn QueryFragment<Backend>>> = Vec::new();
+    if !fresh.orders.is_empty() {
+        inserts.push(Box::new(
+            diesel::insert_into(o::orders).values(fresh.orders),
+        ));
+    }
+    if !fresh.notifications.is_empty() {
+        inserts.push(Box::new(
+            diesel::insert_into(n::notifications).values(fresh.notifications),
+        ));
+    }
+    if !fresh.lines.is_empty() {
+        inserts.push(Box::new(
+            diesel::insert_into(i::order_items).values(fresh.lines),
+        ));
+    }
+    if inserts.is_empty() && ops.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (ids, kinds, quantities) = stock_arrays(ops);
+    let failed: Vec<i32> = WithInserts {
+        inserts,
+        main: diesel::select(ordo_apply_stock(ids, kinds, quantities)),
+    }
+    .get_result(conn)?;
+    // 1-based positions in SQL.
+    Ok(failed
+        .into_iter()
+        .filter_map(|at| usize::try_from(at).ok()?.checked_sub(1))
+        .collect())
+}
+
+/// `WITH w0 AS (insert), w1 AS (insert), … main`: data-modifying `WITH` parts run to completion
+/// whether or not the main statement reads them.
+struct WithInserts<M> {
+    inserts: Vec<Box<dyn QueryFragment<Backend>>>,
+    main: M,
+}
+
+impl<M: Query> Query for WithInserts<M> {
+    type SqlType = M::SqlType;
+}
+
+impl<M> QueryId for WithInserts<M> {
+    type QueryId = ();
+    // The text depends on which inserts are present and on their numbers of rows; Diesel then
+    // caches it by its text where the inserts allow it.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<M> RunQueryDsl<Conn> for WithInserts<M> {}
+
+impl<M: QueryFragment<Backend>> QueryFragment<Backend> for WithInserts<M> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Backend>) -> QueryResult<()> {
+        for (at, insert) in self.inserts.iter().enumerate() {
+            out.push_sql(if at == 0 { "WITH " } else { ", " });
+            out.push_sql(&format!("w{at} AS ("));
+            insert.walk_ast(out.reborrow())?;
+            out.push_sql(")");
+        }
+        out.push_sql(" ");
+        self.main.walk_ast(out.reborrow())
+    }
+}
+
+/// `ordo_apply_stock`'s arguments.
+fn stock_arrays(ops: &[ordo_domain::stock::StockOp]) -> (Vec<i64>, Vec<&'static str>, Vec<i64>) {
     use ordo_domain::stock::StockOpKind;
     let ids: Vec<i64> = ops.iter().map(|op| op.product_id.get()).collect();
     let kinds: Vec<&str> = ops
@@ -473,13 +581,7 @@ pub(crate) fn conditional_stock(
         })
         .collect();
     let quantities: Vec<i64> = ops.iter().map(|op| i64::from(op.quantity.get())).collect();
-    let failed: Vec<i32> =
-        diesel::select(ordo_apply_stock(ids, kinds, quantities)).get_result(conn)?;
-    // 1-based positions in SQL.
-    Ok(failed
-        .into_iter()
-        .filter_map(|at| usize::try_from(at).ok()?.checked_sub(1))
-        .collect())
+    (ids, kinds, quantities)
 }
 
 /// Ids of due outbox rows no other dispatcher holds, skipping rows another transaction has locked.
@@ -500,14 +602,6 @@ pub(crate) fn due_outbox_ids(
         .for_update()
         .skip_locked()
         .load(conn)
-}
-
-/// Inserts `rows` in one multi-row statement: one round trip (see `sqlite.rs` for the other
-/// choice).
-macro_rules! insert_rows {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        diesel::insert_into($table).values($rows).execute($conn)?
-    };
 }
 
 pub(crate) mod rows {

@@ -132,7 +132,7 @@ pub(crate) fn products_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<r
 
 /// Applies `ops` (sorted by product) as conditional updates, one statement each — a statement
 /// costs no round trip here; returns the positions of those whose condition did not hold.
-pub(crate) fn conditional_stock(
+fn conditional_stock(
     conn: &mut Conn,
     ops: &[ordo_domain::stock::StockOp],
 ) -> QueryResult<Vec<usize>> {
@@ -195,7 +195,7 @@ pub(crate) fn due_outbox_ids(
 
 /// Inserts `rows` one statement each: Diesel prepares a multi-row INSERT afresh every time
 /// (SQLite parses it again: 9% of a batch of placements), while a single-row one is prepared
-/// once and cached. Rows cost no round trip here, unlike on PostgreSQL (`pg.rs`).
+/// once and cached. Rows cost no round trip here, unlike on PostgreSQL (`pg.rs`, `rows_and_stock`).
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr) => {{
         let mut inserted = 0;
@@ -204,6 +204,24 @@ macro_rules! insert_rows {
         }
         inserted
     }};
+}
+
+/// A change's new rows and stock operations, statement by statement (no round trips here):
+/// orders and notifications, the stock, then the lines (`commit.rs`). Returns the positions of
+/// the operations whose condition did not hold; the lines are then left out.
+pub(crate) fn rows_and_stock(
+    conn: &mut Conn,
+    fresh: rows::NewRows,
+    ops: &[ordo_domain::stock::StockOp],
+) -> QueryResult<Vec<usize>> {
+    use schema::{notifications::dsl as n, order_items::dsl as i, orders::dsl as o};
+    insert_rows!(conn, o::orders, fresh.orders);
+    insert_rows!(conn, n::notifications, fresh.notifications);
+    let failed = conditional_stock(conn, ops)?;
+    if failed.is_empty() {
+        insert_rows!(conn, i::order_items, fresh.lines);
+    }
+    Ok(failed)
 }
 
 /// Writes a chained append's sealed audit entries and numbered events and sets the head's hash

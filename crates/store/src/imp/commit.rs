@@ -12,7 +12,7 @@
 // already and the check adds no shared (multixact) lock.
 
 use super::rows::*;
-use super::{Conn, Db, append_tail, conditional_stock, schema};
+use super::{Conn, Db, append_tail, rows_and_stock, schema};
 use crate::error::TxError;
 use crate::fixed::{Bind, Fixed};
 use crate::types::{DbTime, DbUuid};
@@ -30,13 +30,16 @@ impl UnitOfWork for Db {
 
 fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
     let mut committed = Committed::default();
-    let mut lines = Vec::new();
+    let mut fresh = NewRows::default();
     // Rows first: an order update that lost a race fails here, before anything else is done.
     for write in std::mem::take(&mut change.writes) {
         match apply_write(conn, write)? {
             Applied::Row => {}
             Applied::Product(id) => committed.product_id = Some(id),
-            Applied::Order(items) => lines.extend(items),
+            Applied::Order(order, items) => {
+                fresh.orders.push(*order);
+                fresh.lines.extend(items);
+            }
         }
     }
     if let Some(rec) = &change.idempotency {
@@ -60,19 +63,11 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
             })
             .execute(conn)?;
     }
-    if !change.notifications.is_empty() {
-        use schema::notifications::dsl as n;
-        let rows: Vec<_> = change.notifications.iter().map(NotificationRow::of).collect();
-        insert_rows!(conn, n::notifications, rows);
-    }
+    fresh.notifications = change.notifications.iter().map(NotificationRow::of).collect();
     // Stock late, followed only by the new order's lines (see the top of this file) and the
     // chain: product rows stay locked only for the rest of the transaction, which concurrent
     // orders for the same products wait on.
-    apply_stock(conn, &change.stock)?;
-    if !lines.is_empty() {
-        use schema::order_items::dsl as i;
-        insert_rows!(conn, i::order_items, lines);
-    }
+    apply_stock(conn, fresh, &change.stock)?;
     if !change.audit.is_empty() || !change.events.is_empty() {
         if let Some(id) = committed.product_id {
             for d in change.audit.iter_mut().filter(|d| d.action == AuditAction::ProductCreated) {
@@ -84,17 +79,16 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
     Ok(committed)
 }
 
-/// Applies every stock operation as a conditional update, in product order; if any cannot be
-/// applied, reports every one that could not (the transaction then rolls back).
-fn apply_stock(conn: &mut Conn, ops: &[StockOp]) -> Result<(), TxError> {
+/// Writes the change's new rows and applies every stock operation as a conditional update, in
+/// product order (`rows_and_stock`, in the order that comment at the top of this file asks);
+/// if any operation cannot be applied, reports every one that could not (the transaction then
+/// rolls back).
+fn apply_stock(conn: &mut Conn, fresh: NewRows, ops: &[StockOp]) -> Result<(), TxError> {
     use schema::products::dsl as p;
-    if ops.is_empty() {
-        return Ok(());
-    }
     let mut ops = ops.to_vec();
     ops.sort_by_key(|op| op.product_id);
     let mut short = Vec::new();
-    for at in conditional_stock(conn, &ops)? {
+    for at in rows_and_stock(conn, fresh, &ops)? {
         let Some(op) = ops.get(at) else { continue };
         let available: Option<i64> = p::products
             .filter(p::id.eq(op.product_id.get()))
@@ -115,17 +109,19 @@ enum Applied {
     Row,
     /// A product inserted, with its new id.
     Product(ordo_domain::ids::ProductId),
-    /// An order inserted, whose lines are still to go in (after the stock update).
-    Order(Vec<ItemRow>),
+    /// An order, to go in with the change's other new rows, and its lines (after the stock
+    /// update).
+    Order(Box<OrderRow>, Vec<ItemRow>),
 }
 
 /// Writes one row.
 fn apply_write(conn: &mut Conn, write: Write) -> Result<Applied, TxError> {
     match write {
         Write::InsertOrder(order) => {
-            use schema::orders::dsl as o;
-            diesel::insert_into(o::orders).values(OrderRow::of(&order)).execute(conn)?;
-            return Ok(Applied::Order(OrderRow::items_of(&order)));
+            return Ok(Applied::Order(
+                Box::new(OrderRow::of(&order)),
+                OrderRow::items_of(&order),
+            ));
         }
         Write::UpdateOrder { order, expected_version } => {
             use schema::orders::dsl as o;

@@ -223,6 +223,15 @@ pub(crate) struct OrderRow {
     pub updated_at: DbTime,
 }
 
+/// A change's new rows that go in with its stock operations (`rows_and_stock` of each backend).
+#[derive(Default)]
+pub(crate) struct NewRows {
+    pub orders: Vec<OrderRow>,
+    pub notifications: Vec<NotificationRow>,
+    /// The new orders' lines, which go in after the stock update (`commit.rs`).
+    pub lines: Vec<ItemRow>,
+}
+
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = schema::order_items)]
 pub(crate) struct ItemRow {

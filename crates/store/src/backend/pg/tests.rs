@@ -88,10 +88,14 @@ fn settled_returns_once_what_was_seen_is_durable() {
     let mut not_flushed = 0;
     for _ in 0..20 {
         let mut conn = db.pool.get().unwrap();
-        let written = super::early_release_transaction(&mut conn, |c| -> QueryResult<String> {
-            c.batch_execute(&insert)?;
-            insert_lsn(c)
-        })
+        let written = super::early_release_transaction(
+            &mut conn,
+            |c| -> QueryResult<String> {
+                c.batch_execute(&insert)?;
+                insert_lsn(c)
+            },
+            "COMMIT",
+        )
         .unwrap();
         db.settled(&mut conn).unwrap();
         not_flushed += usize::from(!flushed_past(&mut conn, &written).unwrap());
