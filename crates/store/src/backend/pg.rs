@@ -477,31 +477,25 @@ pub(crate) fn products_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<r
         .load(conn)
 }
 
-diesel::define_sql_function! {
-    /// Migration `2026-12-02-000002_stock_in_one_call`.
-    fn ordo_apply_stock(
-        ids: sql_types::Array<sql_types::BigInt>,
-        kinds: sql_types::Array<sql_types::Text>,
-        quantities: sql_types::Array<sql_types::BigInt>,
-    ) -> sql_types::Array<sql_types::Integer>;
-}
-
-/// A change's new rows and its stock operations (sorted by product) in one statement, one round
-/// trip: `WITH` an insert for each table that has rows, `SELECT ordo_apply_stock(…)`. Returns
-/// the positions of the operations whose condition did not hold (the caller then rolls back).
+/// A change's new rows, its stock operations (sorted by product) and its claim on the chain in
+/// one statement, one round trip: `WITH` an insert for each table that has rows, `SELECT … FROM
+/// ordo_stock_and_claim(…)`. Returns the positions of the operations whose condition did not
+/// hold (the caller then rolls back), and the claim when every one held and the change appends
+/// to the chain.
 ///
 /// The order within the statement is the one `commit.rs` asks for, by how PostgreSQL runs it:
 /// the main `SELECT` first, so the function's conditional updates lock the product rows (in
-/// product order), then the `WITH` inserts nobody reads, each to completion, and last, at the
-/// statement's end, the foreign key checks of the new lines, on product rows this transaction
-/// holds already. Every product row stays locked until the commit, and every round trip made
-/// meanwhile is waited for by each concurrent change of the same products: this one statement
-/// stands for four (order, notifications, stock, lines).
-pub(crate) fn rows_and_stock(
+/// product order) and then the chain head; then the `WITH` inserts nobody reads, each to
+/// completion; last, at the statement's end, the foreign key checks of the new lines, on product
+/// rows this transaction holds already. Product rows and head stay locked until the commit, and
+/// every round trip made meanwhile is waited for by each concurrent change: this one statement
+/// stands for five (order, notifications, stock, lines, claim).
+pub(crate) fn rows_stock_and_claim(
     conn: &mut Conn,
     fresh: rows::NewRows,
     ops: &[ordo_domain::stock::StockOp],
-) -> QueryResult<Vec<usize>> {
+    counts: commit::ChainCounts,
+) -> QueryResult<(Vec<usize>, Option<commit::Claim>)> {
     use schema::{notifications::dsl as n, order_items::dsl as i, orders::dsl as o};
     let mut inserts: Vec<Box<dyn QueryFragment<Backend>>> = Vec::new();
     if !fresh.orders.is_empty() {
@@ -519,20 +513,85 @@ pub(crate) fn rows_and_stock(
             diesel::insert_into(i::order_items).values(fresh.lines),
         ));
     }
-    if inserts.is_empty() && ops.is_empty() {
-        return Ok(Vec::new());
+    if inserts.is_empty() && ops.is_empty() && !counts.any() {
+        return Ok((Vec::new(), None));
     }
-    let (ids, kinds, quantities) = stock_arrays(ops);
-    let failed: Vec<i32> = WithInserts {
-        inserts,
-        main: diesel::select(ordo_apply_stock(ids, kinds, quantities)),
-    }
-    .get_result(conn)?;
+    let (failed, audit_seq, hash, event_seq): (Vec<i32>, Option<i64>, Option<String>, Option<i64>) =
+        WithInserts {
+            inserts,
+            main: StockAndClaim::new(ops, counts),
+        }
+        .get_result(conn)?;
+    let claim = match (audit_seq, hash, event_seq) {
+        (Some(audit_seq), Some(hash), Some(event_seq)) => Some(commit::Claim {
+            audit_seq,
+            hash,
+            event_seq,
+        }),
+        _ => None,
+    };
     // 1-based positions in SQL.
-    Ok(failed
+    let failed = failed
         .into_iter()
         .filter_map(|at| usize::try_from(at).ok()?.checked_sub(1))
-        .collect())
+        .collect();
+    Ok((failed, claim))
+}
+
+/// `SELECT … FROM ordo_stock_and_claim(…)` (migration `2026-12-03-000001`).
+struct StockAndClaim {
+    ids: Vec<i64>,
+    kinds: Vec<&'static str>,
+    quantities: Vec<i64>,
+    counts: commit::ChainCounts,
+}
+
+impl StockAndClaim {
+    fn new(ops: &[ordo_domain::stock::StockOp], counts: commit::ChainCounts) -> Self {
+        use ordo_domain::stock::StockOpKind;
+        Self {
+            ids: ops.iter().map(|op| op.product_id.get()).collect(),
+            kinds: ops
+                .iter()
+                .map(|op| match op.kind {
+                    StockOpKind::Reserve => "reserve",
+                    StockOpKind::Release => "release",
+                    StockOpKind::Consume => "consume",
+                })
+                .collect(),
+            quantities: ops.iter().map(|op| i64::from(op.quantity.get())).collect(),
+            counts,
+        }
+    }
+}
+
+impl Query for StockAndClaim {
+    type SqlType = (
+        sql_types::Array<sql_types::Integer>,
+        sql_types::Nullable<sql_types::BigInt>,
+        sql_types::Nullable<sql_types::Text>,
+        sql_types::Nullable<sql_types::BigInt>,
+    );
+}
+
+impl QueryFragment<Backend> for StockAndClaim {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Backend>) -> QueryResult<()> {
+        use sql_types::{Array, BigInt, Text};
+        out.push_sql(
+            "SELECT failed, claimed_audit, head_hash, claimed_events FROM ordo_stock_and_claim(",
+        );
+        out.push_bind_param::<Array<BigInt>, _>(&self.ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.kinds)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<BigInt>, _>(&self.quantities)?;
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&self.counts.audit)?;
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&self.counts.events)?;
+        out.push_sql(")");
+        Ok(())
+    }
 }
 
 /// `WITH w0 AS (insert), w1 AS (insert), … main`: data-modifying `WITH` parts run to completion
@@ -566,22 +625,6 @@ impl<M: QueryFragment<Backend>> QueryFragment<Backend> for WithInserts<M> {
         out.push_sql(" ");
         self.main.walk_ast(out.reborrow())
     }
-}
-
-/// `ordo_apply_stock`'s arguments.
-fn stock_arrays(ops: &[ordo_domain::stock::StockOp]) -> (Vec<i64>, Vec<&'static str>, Vec<i64>) {
-    use ordo_domain::stock::StockOpKind;
-    let ids: Vec<i64> = ops.iter().map(|op| op.product_id.get()).collect();
-    let kinds: Vec<&str> = ops
-        .iter()
-        .map(|op| match op.kind {
-            StockOpKind::Reserve => "reserve",
-            StockOpKind::Release => "release",
-            StockOpKind::Consume => "consume",
-        })
-        .collect();
-    let quantities: Vec<i64> = ops.iter().map(|op| i64::from(op.quantity.get())).collect();
-    (ids, kinds, quantities)
 }
 
 /// Ids of due outbox rows no other dispatcher holds, skipping rows another transaction has locked.

@@ -206,22 +206,48 @@ macro_rules! insert_rows {
     }};
 }
 
-/// A change's new rows and stock operations, statement by statement (no round trips here):
-/// orders and notifications, the stock, then the lines (`commit.rs`). Returns the positions of
-/// the operations whose condition did not hold; the lines are then left out.
-pub(crate) fn rows_and_stock(
+/// A change's new rows, stock operations and claim on the chain, statement by statement (no
+/// round trips here): orders and notifications, the stock, the lines (`commit.rs`), then the
+/// claim. Returns the positions of the operations whose condition did not hold, and the claim
+/// when every one held and the change appends to the chain.
+pub(crate) fn rows_stock_and_claim(
     conn: &mut Conn,
     fresh: rows::NewRows,
     ops: &[ordo_domain::stock::StockOp],
-) -> QueryResult<Vec<usize>> {
+    counts: commit::ChainCounts,
+) -> QueryResult<(Vec<usize>, Option<commit::Claim>)> {
     use schema::{notifications::dsl as n, order_items::dsl as i, orders::dsl as o};
     insert_rows!(conn, o::orders, fresh.orders);
     insert_rows!(conn, n::notifications, fresh.notifications);
     let failed = conditional_stock(conn, ops)?;
-    if failed.is_empty() {
-        insert_rows!(conn, i::order_items, fresh.lines);
+    if !failed.is_empty() {
+        return Ok((failed, None));
     }
-    Ok(failed)
+    insert_rows!(conn, i::order_items, fresh.lines);
+    let claim = counts
+        .any()
+        .then(|| claim_chain(conn, counts))
+        .transpose()?;
+    Ok((failed, claim))
+}
+
+/// Moves the head's counters on by the change's numbers and answers them with the hash before
+/// the change (the write transaction holds the database's only write lock already).
+fn claim_chain(conn: &mut Conn, counts: commit::ChainCounts) -> QueryResult<commit::Claim> {
+    use diesel::sql_types::{BigInt, Text};
+    const CLAIM: &[&str] = &[
+        "UPDATE chain_head SET audit_seq = audit_seq + ",
+        ", event_seq = event_seq + ",
+        " WHERE id = 1 RETURNING audit_seq, audit_hash, event_seq",
+    ];
+    let binds = [Bind::Int(counts.audit), Bind::Int(counts.events)];
+    let (audit_seq, hash, event_seq): (i64, String, i64) =
+        Fixed::<(BigInt, Text, BigInt)>::new(CLAIM, &binds).get_result(conn)?;
+    Ok(commit::Claim {
+        audit_seq,
+        hash,
+        event_seq,
+    })
 }
 
 /// Writes a chained append's sealed audit entries and numbered events and sets the head's hash

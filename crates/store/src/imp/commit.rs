@@ -12,12 +12,10 @@
 // already and the check adds no shared (multixact) lock.
 
 use super::rows::*;
-use super::{Conn, Db, append_tail, rows_and_stock, schema};
+use super::{Conn, Db, append_tail, rows_stock_and_claim, schema};
 use crate::error::TxError;
-use crate::fixed::{Bind, Fixed};
 use crate::types::{DbTime, DbUuid};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 use ordo_domain::audit::{AuditAction, seal};
 use ordo_domain::ports::{Change, CommitError, Committed, UnitOfWork, Write};
 use ordo_domain::stock::{Shortfall, StockOp};
@@ -67,28 +65,57 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
     // Stock late, followed only by the new order's lines (see the top of this file) and the
     // chain: product rows stay locked only for the rest of the transaction, which concurrent
     // orders for the same products wait on.
-    apply_stock(conn, fresh, &change.stock)?;
-    if !change.audit.is_empty() || !change.events.is_empty() {
+    let counts = ChainCounts {
+        audit: row_count(change.audit.len())?,
+        events: row_count(change.events.len())?,
+    };
+    if let Some(claim) = apply_stock(conn, fresh, &change.stock, counts)? {
         if let Some(id) = committed.product_id {
             for d in change.audit.iter_mut().filter(|d| d.action == AuditAction::ProductCreated) {
                 d.entity_id = id.to_string();
             }
         }
-        committed.last_event = append_chained(conn, change)?;
+        committed.last_event = append_chained(conn, change, counts, claim)?;
     }
     Ok(committed)
 }
 
-/// Writes the change's new rows and applies every stock operation as a conditional update, in
-/// product order (`rows_and_stock`, in the order that comment at the top of this file asks);
-/// if any operation cannot be applied, reports every one that could not (the transaction then
-/// rolls back).
-fn apply_stock(conn: &mut Conn, fresh: NewRows, ops: &[StockOp]) -> Result<(), TxError> {
+/// How many audit entries and events a change appends to the chain.
+#[derive(Clone, Copy)]
+pub(crate) struct ChainCounts {
+    pub audit: i64,
+    pub events: i64,
+}
+
+impl ChainCounts {
+    pub(crate) fn any(self) -> bool {
+        self.audit > 0 || self.events > 0
+    }
+}
+
+/// A change's claim on the chain: the head's counters after it, and its hash before it.
+pub(crate) struct Claim {
+    pub audit_seq: i64,
+    pub hash: String,
+    pub event_seq: i64,
+}
+
+/// Writes the change's new rows, applies every stock operation as a conditional update, in
+/// product order, and claims the chain (`rows_stock_and_claim`, in the order the comment at the
+/// top of this file asks). If any operation cannot be applied, reports every one that could not
+/// (the transaction then rolls back). The claim is there when the change appends to the chain.
+fn apply_stock(
+    conn: &mut Conn,
+    fresh: NewRows,
+    ops: &[StockOp],
+    counts: ChainCounts,
+) -> Result<Option<Claim>, TxError> {
     use schema::products::dsl as p;
     let mut ops = ops.to_vec();
     ops.sort_by_key(|op| op.product_id);
     let mut short = Vec::new();
-    for at in rows_and_stock(conn, fresh, &ops)? {
+    let (failed, claim) = rows_stock_and_claim(conn, fresh, &ops, counts)?;
+    for at in failed {
         let Some(op) = ops.get(at) else { continue };
         let available: Option<i64> = p::products
             .filter(p::id.eq(op.product_id.get()))
@@ -101,7 +128,7 @@ fn apply_stock(conn: &mut Conn, fresh: NewRows, ops: &[StockOp]) -> Result<(), T
             available: available.unwrap_or(0),
         });
     }
-    if short.is_empty() { Ok(()) } else { Err(TxError::Commit(CommitError::Shortage(short))) }
+    if short.is_empty() { Ok(claim) } else { Err(TxError::Commit(CommitError::Shortage(short))) }
 }
 
 /// What `apply_write` did, and what it left to do.
@@ -227,32 +254,22 @@ fn replace_territories(conn: &mut Conn, user: &ordo_domain::people::User) -> Que
     Ok(())
 }
 
-/// Seals the change's audit drafts onto the chain and numbers its events, under the head lock;
-/// returns the last event number written.
+/// Seals the change's audit drafts onto the chain and numbers its events, under the head lock
+/// its claim took; returns the last event number written.
 ///
-/// Two statements while the lock is held, then the commit: everything else of the change is
+/// One statement while the lock is held, then the commit: everything else of the change is
 /// already written. On PostgreSQL the head row lock lasts until COMMIT and every other writer
 /// queues on it, so each round trip made while holding it is paid by all of them (a lock convoy:
 /// docs/PERFORMANCE.md).
-fn append_chained(conn: &mut Conn, change: Change) -> Result<Option<i64>, TxError> {
-    let n_audit = row_count(change.audit.len())?;
-    let n_events = row_count(change.events.len())?;
-    // Takes the lock and claims the numbers in one statement. The hash comes from the head row
-    // and nowhere else: on PostgreSQL (READ COMMITTED) an UPDATE that waited for the lock is
-    // re-evaluated on the newest version of the locked row only, so the counters and hash it
-    // returns are the previous holder's committed ones, while a read of `audit_log` in the same
-    // statement would use the snapshot taken before the wait and miss the previous holder's rows.
-    const CLAIM: &[&str] = &[
-        "UPDATE chain_head SET audit_seq = audit_seq + ",
-        ", event_seq = event_seq + ",
-        " WHERE id = 1 RETURNING audit_seq, audit_hash, event_seq",
-    ];
-    let (claimed_audit, head_hash, claimed_events): (i64, String, i64) =
-        Fixed::<(BigInt, Text, BigInt)>::new(CLAIM, &[Bind::Int(n_audit), Bind::Int(n_events)])
-            .get_result(conn)?;
-    // RETURNING gives the counters after the claim and the hash before this change's entries.
-    let mut audit_seq = claimed_audit - n_audit;
-    let mut hash = head_hash;
+fn append_chained(
+    conn: &mut Conn,
+    change: Change,
+    counts: ChainCounts,
+    claim: Claim,
+) -> Result<Option<i64>, TxError> {
+    // The claim gives the counters after it and the hash before this change's entries.
+    let mut audit_seq = claim.audit_seq - counts.audit;
+    let mut hash = claim.hash;
     let mut audit_rows = Vec::with_capacity(change.audit.len());
     for draft in change.audit {
         let entry = seal(draft, &hash);
@@ -260,7 +277,7 @@ fn append_chained(conn: &mut Conn, change: Change) -> Result<Option<i64>, TxErro
         hash.clone_from(&entry.hash);
         audit_rows.push(AuditRow::of(audit_seq, &entry));
     }
-    let mut event_seq = claimed_events - n_events;
+    let mut event_seq = claim.event_seq - counts.events;
     let event_rows: Vec<_> = change
         .events
         .iter()

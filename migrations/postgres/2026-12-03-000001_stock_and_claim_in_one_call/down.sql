@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS ordo_stock_and_claim(BIGINT[], TEXT[], BIGINT[], BIGINT, BIGINT);
