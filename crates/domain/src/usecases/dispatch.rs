@@ -6,6 +6,8 @@ use super::Ordo;
 use crate::error::Error;
 use crate::notification::{AfterFailure, Channel, Notification, Recipient, RetryPolicy};
 use crate::ports::{Destination, SendError, Sender};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 /// What one step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,10 +56,21 @@ impl Ordo {
         })
     }
 
-    fn deliver(&self, sender: &dyn Sender, n: &Notification) -> Result<(), SendError> {
-        let to = self
-            .destination(n.recipient)
-            .map_err(|e| SendError::Unavailable(e.to_string()))?;
+    /// Sends `n`. `known` keeps the step's destinations: a change notifies a recipient on
+    /// several channels at once, and one read of their contact points serves them all.
+    fn deliver(
+        &self,
+        sender: &dyn Sender,
+        n: &Notification,
+        known: &mut BTreeMap<Recipient, Destination>,
+    ) -> Result<(), SendError> {
+        let to = match known.entry(n.recipient) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(
+                self.destination(n.recipient)
+                    .map_err(|e| SendError::Unavailable(e.to_string()))?,
+            ),
+        };
         match n.channel {
             Channel::Sms if to.phone.is_none() => {
                 Err(SendError::Rejected("no phone number".into()))
@@ -65,7 +78,7 @@ impl Ordo {
             Channel::Email if to.email.is_none() => {
                 Err(SendError::Rejected("no e-mail address".into()))
             }
-            _ => sender.send(n.channel, &to, &n.message),
+            _ => sender.send(n.channel, to, &n.message),
         }
     }
 
@@ -88,13 +101,14 @@ impl Ordo {
         let lease_end = now.plus_seconds(lease.secs);
         let rows = self.ports.notifications.claim_due(now, lease_end, limit)?;
         let mut report = DispatchReport::default();
+        let mut known = BTreeMap::new();
         for n in rows {
             if self.ports.clock.now().plus_seconds(lease.per_send_secs) >= lease_end {
                 report.deferred += 1;
                 continue;
             }
             let attempts = n.attempts + 1;
-            match self.deliver(sender, &n) {
+            match self.deliver(sender, &n, &mut known) {
                 Ok(()) => {
                     self.ports
                         .notifications

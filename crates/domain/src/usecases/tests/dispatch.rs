@@ -120,3 +120,36 @@ fn no_send_starts_that_could_outlive_the_lease() {
     assert_eq!((report.sent, report.deferred), (0, 2));
     assert!(marks.lock().unwrap().is_empty());
 }
+
+#[test]
+fn one_read_of_a_recipients_contact_points_serves_the_whole_step() {
+    // A placement notifies its patient by SMS and by e-mail at once: one step sends both
+    // after one read of the patient, and another patient is read once too.
+    let mut email = sms(2, 0);
+    email.channel = Channel::Email;
+    let mut other = sms(3, 0);
+    other.recipient = Recipient::Patient(pat(2));
+    let mut kit = Kit::new();
+    kit.notifications
+        .expect_claim_due()
+        .times(1)
+        .returning(move |_, _, _| Ok(vec![sms(1, 0), email.clone(), other.clone()]));
+    kit.patients.expect_get().times(2).returning(|id| {
+        let mut p = patient(id, "north");
+        p.email = Some(crate::phi::Phi::new(
+            crate::contact::Email::parse("bond@example.org").unwrap(),
+        ));
+        Ok(Some(p))
+    });
+    kit.notifications
+        .expect_mark_sent()
+        .times(3)
+        .returning(|_, _| Ok(()));
+    let ordo = kit.build();
+    let mut sender = MockSender::new();
+    sender.expect_send().times(3).returning(|_, _, _| Ok(()));
+    let report = ordo
+        .dispatch_due(&sender, RetryPolicy::default(), 10, LEASE)
+        .unwrap();
+    assert_eq!(report.sent, 3);
+}
