@@ -1,6 +1,7 @@
 //! `ordo`: the binary. Reads configuration, wires the adapters to the domain, and runs the
 //! command asked for. Thin on purpose: every rule lives in `ordo-domain`.
 
+mod background;
 mod config;
 mod demo;
 mod dispatcher;
@@ -201,7 +202,9 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
     // Before the store opens: a misconfigured gateway stops the start, not the first delivery.
     let delivery = senders::from_env()?;
     let (store, ordo) = wiring::build(&config)?;
+    let mut background = background::Background::new(store.clone());
     let (hub, event_watch) = wiring::realtime(&store, &ordo, config.ws.clone())?;
+    background.realtime(hub.clone(), event_watch);
     if demo {
         if demo::load(&ordo)? {
             tracing::info!("demo data loaded");
@@ -218,8 +221,8 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
         },
     );
     let heartbeat = dispatcher.heartbeat();
+    background.dispatcher(dispatcher);
     let probe_url = config.database.clone();
-    let closing = (store.clone(), hub.clone());
     let ready: ordo_http::ReadinessProbe = Arc::new(move || {
         store.ping().map_err(|e| e.to_string())?;
         if !heartbeat.alive(std::time::Duration::from_secs(30)) {
@@ -254,13 +257,8 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
         let server = ordo_http::server(state, listener)?;
         server.await
     });
-    // Nothing may be talking to the database when the process exits: an exit during a
-    // PostgreSQL connection attempt crashes it (`ordo-store`'s `backend/pg/connector.rs`).
-    let (store, hub) = closing;
-    dispatcher.stop();
-    hub.stop();
-    drop(event_watch);
-    store.close();
+    // Off the executor, now that it has stopped: the threads end and the store closes.
+    drop(background);
     served.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,8 @@
 -- store made as a statement of its own: the counters moved on by the change's numbers of audit
 -- entries and events, answered with the hash before them. An UPDATE that waited for the head's
 -- lock is re-evaluated on the head's newest version, so the counters and hash it answers are
--- the previous holder's committed ones. The product rows stay locked from the first stock
+-- the previous holder's committed ones. STRICT: a missing head is an error, never a change
+-- committed without its audit entries and events. The product rows stay locked from the first stock
 -- update to the commit: one round trip fewer in that window is what this function is for.
 CREATE FUNCTION ordo_stock_and_claim(
     ids BIGINT[], kinds TEXT[], quantities BIGINT[], n_audit BIGINT, n_events BIGINT,
@@ -17,7 +18,7 @@ BEGIN
         SET audit_seq = h.audit_seq + n_audit, event_seq = h.event_seq + n_events
         WHERE h.id = 1
         RETURNING h.audit_seq, h.audit_hash, h.event_seq
-        INTO claimed_audit, head_hash, claimed_events;
+        INTO STRICT claimed_audit, head_hash, claimed_events;
     END IF;
 END
 $$;

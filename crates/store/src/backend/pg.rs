@@ -9,35 +9,38 @@ use connector::{Attempts, Connector};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::r2d2::{CustomizeConnection, Pool};
+use diesel::r2d2::Pool;
 use diesel::sql_types;
 use ordo_domain::ports::StoreResult;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
+
+/// True when every commit made so far is durable without another flush: the local WAL is
+/// flushed up to its insert position, and no synchronous standby is configured (a commit with
+/// `synchronous_commit = on` then also waits for the standbys, which a local flush position does
+/// not show). A macro so that the statements below can be built from it.
+macro_rules! caught_up_sql {
+    () => {
+        "(pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn() \
+         AND current_setting('synchronous_standby_names') = '')"
+    };
+}
+
+/// `settle`'s statement, a macro so that `COMMIT_AND_SETTLE` can be built from it.
+macro_rules! settle_sql {
+    () => {
+        concat!(
+            "SELECT pg_logical_emit_message(true, 'ordo.durable', '') WHERE NOT ",
+            caught_up_sql!()
+        )
+    };
+}
 
 /// The backend the shared code is compiled against.
 pub(crate) type Backend = diesel::pg::Pg;
 
 /// The connection type the shared code is compiled against.
 pub(crate) type Conn = PgConnection;
-
-/// Bounds every statement and lock wait, so a stuck database answers "unavailable" in time
-/// instead of hanging a request.
-#[derive(Debug)]
-struct Timeouts {
-    ms: u128,
-}
-
-impl CustomizeConnection<Conn, diesel::r2d2::Error> for Timeouts {
-    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(&format!(
-            "SET statement_timeout = {ms}; SET lock_timeout = {ms}; SET idle_in_transaction_session_timeout = {idle};",
-            ms = self.ms,
-            idle = self.ms * 4
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
-    }
-}
 
 /// The database handle; implements every persistence port.
 pub struct Db {
@@ -71,17 +74,21 @@ impl std::fmt::Debug for Db {
 impl Db {
     /// Opens a pool of `size` connections; `timeout` bounds every wait for one.
     pub fn open(url: &str, size: u32, timeout: Duration) -> StoreResult<Self> {
-        let (connector, attempts) = Connector::new(url);
-        let pool = Pool::builder()
+        let (connector, attempts) = Connector::new(url, timeout);
+        let built = Pool::builder()
             .max_size(size)
             .min_idle(Some(1))
             .connection_timeout(timeout)
             .test_on_check_out(false)
-            .connection_customizer(Box::new(Timeouts {
-                ms: timeout.as_millis(),
-            }))
-            .build(connector)
-            .map_err(from_pool)?;
+            .build(connector);
+        let pool = match built {
+            Ok(pool) => pool,
+            Err(e) => {
+                // The pool's workers go on trying to connect: the caller may exit next.
+                attempts.close(timeout);
+                return Err(from_pool(e));
+            }
+        };
         Ok(Self {
             pool,
             attempts,
@@ -109,8 +116,7 @@ impl Db {
         // Flushes begun from here on cover every commit the statement saw.
         let mark = self.settles.begun();
         // The insert position, read after the statement, is past every commit record it saw.
-        const CAUGHT_UP: &[&str] =
-            &["SELECT pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn()"];
+        const CAUGHT_UP: &[&str] = &[concat!("SELECT ", caught_up_sql!())];
         let caught_up: bool = Fixed::<sql_types::Bool>::new(CAUGHT_UP, &[]).get_result(conn)?;
         if caught_up || self.settles.wait_past(mark, TAIL_WAIT) {
             return Ok(());
@@ -197,14 +203,6 @@ impl Settles {
 /// a simple query may hold several statements).
 const BEGIN_EARLY_RELEASE: &str = "BEGIN; SET LOCAL synchronous_commit = off";
 
-/// `settle`'s statement, a macro so that `COMMIT_AND_SETTLE` can be built from it.
-macro_rules! settle_sql {
-    () => {
-        "SELECT pg_logical_emit_message(true, 'ordo.durable', '') \
-         WHERE pg_current_wal_flush_lsn() < pg_current_wal_insert_lsn()"
-    };
-}
-
 /// The end of a write transaction: its COMMIT, which does not wait for the flush and so releases
 /// its locks at once, then `SETTLE` in a transaction of its own, which does wait. One round trip
 /// (a simple query may hold several statements; those after a COMMIT run in a new implicit
@@ -269,9 +267,9 @@ fn end_transaction(conn: &mut Conn, commit: &str) -> QueryResult<()> {
 /// commit), since none of them holds a lock meanwhile.
 ///
 /// When the WAL is flushed up to its insert position already — a write that changed nothing,
-/// or one the WAL writer has flushed meanwhile — every commit made before is durable, and the
-/// statement writes nothing and waits for nothing: an idle instance's outbox polls leave the WAL
-/// alone.
+/// or one the WAL writer has flushed meanwhile — and no synchronous standby is configured,
+/// every commit made before is durable, and the statement writes nothing and waits for nothing:
+/// an idle instance's outbox polls leave the WAL alone.
 pub(crate) fn settle(conn: &mut Conn) -> QueryResult<()> {
     conn.batch_execute(settle_sql!())
 }
@@ -607,8 +605,9 @@ impl<M: Query> Query for WithInserts<M> {
 
 impl<M> QueryId for WithInserts<M> {
     type QueryId = ();
-    // The text depends on which inserts are present and on their numbers of rows; Diesel then
-    // caches it by its text where the inserts allow it.
+    // The text depends on which inserts are present and on their numbers of rows. Diesel
+    // never caches it: a multi-row insert of a `Vec` marks its statement unsafe to cache, so it
+    // is parsed and planned on every placement (one round trip all the same).
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 

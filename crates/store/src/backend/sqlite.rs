@@ -195,7 +195,7 @@ pub(crate) fn due_outbox_ids(
 
 /// Inserts `rows` one statement each: Diesel prepares a multi-row INSERT afresh every time
 /// (SQLite parses it again: 9% of a batch of placements), while a single-row one is prepared
-/// once and cached. Rows cost no round trip here, unlike on PostgreSQL (`pg.rs`, `rows_and_stock`).
+/// once and cached. Rows cost no round trip here, unlike on PostgreSQL (`pg.rs`, `rows_stock_and_claim`).
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr) => {{
         let mut inserted = 0;

@@ -1,8 +1,13 @@
 // The unit of work: one change, one transaction. Included into each backend module.
 //
 // Lock order, the same in every transaction so two never wait on each other: the order row
-// (conditional update), then product rows in ascending id, then the chain head last (taken by the
-// update that claims the chain's numbers, in `append_chained`).
+// (conditional update), then product rows in ascending id, then the chain head (taken by the
+// update that claims the chain's numbers, in each backend's `rows_stock_and_claim`). On
+// PostgreSQL a new order's and its notifications' rows go in after the claim, in the same
+// statement, so their foreign key checks lock (`FOR KEY SHARE`) the patient, territory and user
+// rows while the head is held. No change updates those rows' keys or deletes them, so none locks
+// them more strongly; a change that ever does must not then claim the head, or it could deadlock
+// with a placement.
 //
 // A new order's lines go in after the stock update, although nothing else locks them: each line's
 // foreign key check locks its product row (PostgreSQL's `FOR KEY SHARE`). Taken before the

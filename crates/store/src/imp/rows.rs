@@ -223,7 +223,7 @@ pub(crate) struct OrderRow {
     pub updated_at: DbTime,
 }
 
-/// A change's new rows that go in with its stock operations (`rows_and_stock` of each backend).
+/// A change's new rows that go in with its stock operations (`rows_stock_and_claim` of each backend).
 #[derive(Default)]
 pub(crate) struct NewRows {
     pub orders: Vec<OrderRow>,

@@ -9,14 +9,19 @@
 //! dropped: no attempt starts after that, and the drop returns once those under way are over.
 
 use super::Conn;
+use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, ManageConnection};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-/// Connections to one database, as `ConnectionManager` makes them, counted while being made.
+/// Connections to one database, as `ConnectionManager` makes them, with their timeouts set,
+/// counted while being made.
 #[derive(Debug)]
 pub(super) struct Connector {
     inner: ConnectionManager<Conn>,
+    /// Bounds every statement and lock wait, so that a stuck database answers "unavailable" in
+    /// time instead of hanging a request.
+    timeout_ms: u128,
     attempts: Arc<Attempts>,
 }
 
@@ -34,10 +39,11 @@ struct State {
 }
 
 impl Connector {
-    pub(super) fn new(url: &str) -> (Self, Arc<Attempts>) {
+    pub(super) fn new(url: &str, timeout: Duration) -> (Self, Arc<Attempts>) {
         let attempts = Arc::new(Attempts::default());
         let connector = Self {
             inner: ConnectionManager::new(url),
+            timeout_ms: timeout.as_millis(),
             attempts: attempts.clone(),
         };
         (connector, attempts)
@@ -48,9 +54,19 @@ impl ManageConnection for Connector {
     type Connection = Conn;
     type Error = diesel::r2d2::Error;
 
+    /// The connection and its settings, all inside the counted attempt: the settings' round
+    /// trip uses libpq (and OpenSSL, with TLS) on the pool's worker thread too.
     fn connect(&self) -> Result<Conn, Self::Error> {
         let _attempt = self.attempts.start()?;
-        self.inner.connect()
+        let mut conn = self.inner.connect()?;
+        conn.batch_execute(&format!(
+            "SET statement_timeout = {ms}; SET lock_timeout = {ms}; \
+             SET idle_in_transaction_session_timeout = {idle};",
+            ms = self.timeout_ms,
+            idle = self.timeout_ms * 4
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)?;
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
