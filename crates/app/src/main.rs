@@ -222,13 +222,12 @@ fn serve(url: DatabaseUrl, demo: bool) -> Result<ExitCode, String> {
     );
     let heartbeat = dispatcher.heartbeat();
     background.dispatcher(dispatcher);
-    let probe_url = config.database.clone();
     let ready: ordo_http::ReadinessProbe = Arc::new(move || {
         store.ping().map_err(|e| e.to_string())?;
         if !heartbeat.alive(std::time::Duration::from_secs(30)) {
             return Err("the outbox dispatcher has not completed a step for 30 s".into());
         }
-        match ordo_store::migrations_pending(&probe_url) {
+        match store.migrations_pending() {
             Ok(false) => Ok(()),
             Ok(true) => Err("migrations pending".into()),
             Err(e) => Err(e.to_string()),

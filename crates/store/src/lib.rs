@@ -139,20 +139,6 @@ where
         .map_err(|e| OpenError::Migrate(e.to_string()))
 }
 
-/// Whether every migration has been applied (for `/ready`).
-pub fn migrations_pending(url: &DatabaseUrl) -> Result<bool, OpenError> {
-    let pending = match url {
-        DatabaseUrl::Sqlite(path) => sqlite_connection(path)?
-            .has_pending_migration(SQLITE_MIGRATIONS)
-            .map_err(|e| OpenError::Migrate(e.to_string()))?,
-        DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
-            .map_err(|e| OpenError::Connect(e.to_string()))?
-            .has_pending_migration(PG_MIGRATIONS)
-            .map_err(|e| OpenError::Migrate(e.to_string()))?,
-    };
-    Ok(pending)
-}
-
 /// An open database, on either backend.
 #[derive(Debug, Clone)]
 pub enum Store {
@@ -250,6 +236,23 @@ impl Store {
     pub fn close(&self) {
         if let Store::Postgres(db) = self {
             db.close();
+        }
+    }
+
+    /// Whether a migration embedded in this binary is not applied to the database (for
+    /// `/ready`), asked on one of the pool's connections: a probe every few seconds opens no
+    /// connection of its own.
+    pub fn migrations_pending(&self) -> StoreResult<bool> {
+        // Diesel's migration errors are boxed errors; a lost connection still maps to
+        // "unavailable" through the pool.
+        let pending = |e| diesel::result::Error::QueryBuilderError(e);
+        match self {
+            Store::Sqlite(db) => {
+                db.read(|c| c.has_pending_migration(SQLITE_MIGRATIONS).map_err(pending))
+            }
+            Store::Postgres(db) => {
+                db.read(|c| c.has_pending_migration(PG_MIGRATIONS).map_err(pending))
+            }
         }
     }
 

@@ -397,7 +397,8 @@ mod tampering {
     use diesel::prelude::*;
     use ordo_domain::audit::BreakKind;
 
-    fn run(db: &TestDb, sql: &str) {
+    /// Runs `sql` on a connection of its own, beside the store.
+    pub(super) fn run(db: &TestDb, sql: &str) {
         match &db.url {
             ordo_store::DatabaseUrl::Sqlite(p) => {
                 let mut c = diesel::SqliteConnection::establish(&p.to_string_lossy()).unwrap();
@@ -506,6 +507,34 @@ mod expiry {
     fn on_postgres() {
         if let Some(db) = harness::postgres() {
             expired_rows_go(&db);
+        }
+    }
+}
+
+mod pending_migrations {
+    use crate::harness::{self, TestDb};
+
+    /// What `/ready` reports: nothing pending on a migrated database, and a migration the
+    /// database lacks is seen through the store's own pool.
+    fn seen(db: &TestDb) {
+        assert!(!db.store.migrations_pending().unwrap());
+        super::tampering::run(
+            db,
+            "DELETE FROM __diesel_schema_migrations \
+             WHERE version = (SELECT max(version) FROM __diesel_schema_migrations)",
+        );
+        assert!(db.store.migrations_pending().unwrap());
+    }
+
+    #[test]
+    fn on_sqlite() {
+        seen(&harness::sqlite());
+    }
+
+    #[test]
+    fn on_postgres() {
+        if let Some(db) = harness::postgres() {
+            seen(&db);
         }
     }
 }
