@@ -75,14 +75,17 @@ fn listening(child: &mut Child, printed: &mut Vec<String>) -> String {
 }
 
 fn ordo(dir: &std::path::Path) -> Command {
+    let mut c = ordo_on(&format!("sqlite://{}", dir.join("ordo.db").display()));
+    c.env("ORDO_BIND", "127.0.0.1:0");
+    c
+}
+
+/// The `ordo` binary on the database at `url`, with the tests' JWT secret and quiet logs.
+pub fn ordo_on(url: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ordo"));
-    c.env(
-        "ORDO_DATABASE_URL",
-        format!("sqlite://{}", dir.join("ordo.db").display()),
-    )
-    .env("ORDO_JWT_SECRET", SECRET)
-    .env("ORDO_BIND", "127.0.0.1:0")
-    .env("ORDO_LOG", "warn");
+    c.env("ORDO_DATABASE_URL", url)
+        .env("ORDO_JWT_SECRET", SECRET)
+        .env("ORDO_LOG", "warn");
     c
 }
 

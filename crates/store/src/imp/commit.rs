@@ -74,7 +74,7 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
         audit: row_count(change.audit.len())?,
         events: row_count(change.events.len())?,
     };
-    if let Some(claim) = apply_stock(conn, fresh, &change.stock, counts)? {
+    if let Some(claim) = apply_rows_stock_and_claim(conn, fresh, &change.stock, counts)? {
         if let Some(id) = committed.product_id {
             for d in change.audit.iter_mut().filter(|d| d.action == AuditAction::ProductCreated) {
                 d.entity_id = id.to_string();
@@ -109,7 +109,7 @@ pub(crate) struct Claim {
 /// product order, and claims the chain (`rows_stock_and_claim`, in the order the comment at the
 /// top of this file asks). If any operation cannot be applied, reports every one that could not
 /// (the transaction then rolls back). The claim is there when the change appends to the chain.
-fn apply_stock(
+fn apply_rows_stock_and_claim(
     conn: &mut Conn,
     fresh: NewRows,
     ops: &[StockOp],
