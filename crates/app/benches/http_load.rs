@@ -8,7 +8,9 @@
 //!
 //! `ORDO_BENCH_SECS` sets each measurement's length (default 3), `ORDO_LOAD_CLIENTS` the
 //! closed-loop client threads (default 4), `ORDO_BENCH_BACKENDS` which configurations run
-//! (default `sqlite,postgres,two`: the last is two instances on one PostgreSQL), for profiling.
+//! (default `sqlite,postgres,two`: the last is two instances on one PostgreSQL), and
+//! `ORDO_BENCH_SCENARIOS` which scenarios of a backend (default
+//! `empty,get,list,create,login,mix`), for profiling one of them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -210,6 +212,16 @@ impl drive::Work for Mix<'_> {
     }
 }
 
+/// Whether `ORDO_BENCH_SCENARIOS` (a comma-separated list; empty or unset: all) names `scenario`.
+fn scenario_wanted(scenario: &str) -> bool {
+    listed("ORDO_BENCH_SCENARIOS", scenario)
+}
+
+fn listed(var: &str, name: &str) -> bool {
+    let list = std::env::var(var).unwrap_or_default();
+    list.trim().is_empty() || list.split(',').any(|x| x.trim() == name)
+}
+
 fn backend_rows(name: &str, db: &Db, clients: usize, rows: &mut Vec<Row>, idle: &mut Vec<String>) {
     {
         let fresh = Served::start_with(&Db::Sqlite, false);
@@ -233,14 +245,16 @@ fn backend_rows(name: &str, db: &Db, clients: usize, rows: &mut Vec<Row>, idle: 
     let empty = |a: &ureq::Agent, _: usize, _: u64| {
         expect("health", 200, api::get_plain(a, &s.url("/health")))
     };
-    let base = measure(
-        name,
-        "empty handler (`GET /health`)",
-        &servers,
-        clients,
-        None,
-        &empty,
-    );
+    let base = scenario_wanted("empty").then(|| {
+        measure(
+            name,
+            "empty handler (`GET /health`)",
+            &servers,
+            clients,
+            None,
+            &empty,
+        )
+    });
     let get = |a: &ureq::Agent, c: usize, n: u64| {
         let id = &fx.order_ids[(n as usize + c) % fx.order_ids.len()];
         expect(
@@ -249,13 +263,16 @@ fn backend_rows(name: &str, db: &Db, clients: usize, rows: &mut Vec<Row>, idle: 
             fx.staff.get_status(a, &format!("/api/v1/orders/{id}")),
         )
     };
-    let get_row = measure(name, "get-order", &servers, clients, None, &get);
-    println!(
-        "({name}: get-order at {:.0}% of the empty handler's rate)",
-        get_row.rate / base.rate * 100.0
-    );
-    rows.push(base);
-    rows.push(get_row);
+    let get_row =
+        scenario_wanted("get").then(|| measure(name, "get-order", &servers, clients, None, &get));
+    if let (Some(base), Some(get_row)) = (&base, &get_row) {
+        println!(
+            "({name}: get-order at {:.0}% of the empty handler's rate)",
+            get_row.rate / base.rate * 100.0
+        );
+    }
+    rows.extend(base);
+    rows.extend(get_row);
     let list = |a: &ureq::Agent, _: usize, _: u64| {
         expect(
             "list",
@@ -266,14 +283,16 @@ fn backend_rows(name: &str, db: &Db, clients: usize, rows: &mut Vec<Row>, idle: 
             ),
         )
     };
-    rows.push(measure(
-        name,
-        "list-orders (2 filters, 20 rows)",
-        &servers,
-        clients,
-        None,
-        &list,
-    ));
+    if scenario_wanted("list") {
+        rows.push(measure(
+            name,
+            "list-orders (2 filters, 20 rows)",
+            &servers,
+            clients,
+            None,
+            &list,
+        ));
+    }
     let create = |a: &ureq::Agent, _: usize, _: u64| {
         let (status, body) = fx.staff.post(a, "/api/v1/orders", &fx.order_body())?;
         if status == 201 {
@@ -282,28 +301,39 @@ fn backend_rows(name: &str, db: &Db, clients: usize, rows: &mut Vec<Row>, idle: 
             Err(format!("create: {status} {body}"))
         }
     };
-    rows.push(measure(
-        name,
-        "create-order (3 lines)",
-        &servers,
-        clients,
-        None,
-        &create,
-    ));
+    if scenario_wanted("create") {
+        rows.push(measure(
+            name,
+            "create-order (3 lines)",
+            &servers,
+            clients,
+            None,
+            &create,
+        ));
+    }
     let login = |a: &ureq::Agent, _: usize, _: u64| {
         Api::login(a, &s.base, "staff.north@ordo.demo", "demo-staff-pass").map(|_| ())
     };
-    rows.push(measure(
-        name,
-        "login (argon2id)",
-        &servers,
-        clients.min(2),
-        None,
-        &login,
-    ));
+    if scenario_wanted("login") {
+        rows.push(measure(
+            name,
+            "login (argon2id)",
+            &servers,
+            clients.min(2),
+            None,
+            &login,
+        ));
+    }
+    if scenario_wanted("mix") {
+        mix_rows(name, &s, fx, clients, rows);
+    }
+}
 
+/// The mix with WebSocket subscribers attached, at its maximum rate and then paced at half.
+fn mix_rows(name: &str, s: &Served, fx: Fixture, clients: usize, rows: &mut Vec<Row>) {
     static RECEIVED: AtomicU64 = AtomicU64::new(0);
-    subscribe(&s, &fx.staff, 20, &RECEIVED);
+    let servers = [s];
+    subscribe(s, &fx.staff, 20, &RECEIVED);
     let moving: Moving = (0..clients).map(|_| Mutex::new(None)).collect();
     let fxs = [fx];
     let work = Mix {
@@ -402,8 +432,7 @@ fn main() {
     println!("{header}");
     let mut rows = Vec::new();
     let mut idle = Vec::new();
-    let backends = std::env::var("ORDO_BENCH_BACKENDS").unwrap_or_default();
-    let wanted = |b: &str| backends.is_empty() || backends.split(',').any(|x| x.trim() == b);
+    let wanted = |b: &str| listed("ORDO_BENCH_BACKENDS", b);
     if wanted("sqlite") {
         backend_rows("SQLite", &Db::Sqlite, clients, &mut rows, &mut idle);
     }
