@@ -10,7 +10,8 @@
 //! closed-loop client threads (default 4), `ORDO_BENCH_BACKENDS` which configurations run
 //! (default `sqlite,postgres,two`: the last is two instances on one PostgreSQL), and
 //! `ORDO_BENCH_SCENARIOS` which scenarios of a backend (default
-//! `empty,get,list,create,login,mix`), for profiling one of them.
+//! `empty,get,list,create,login,mix`), for profiling one of them. `ORDO_LOAD_BIN` runs another
+//! build of `ordo` than this one's, for alternated before/after runs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 

@@ -21,6 +21,12 @@ pub enum Db {
     Postgres(String),
 }
 
+/// The server binary: this build's, or `ORDO_LOAD_BIN` (another build, for alternated
+/// before/after runs in one hour).
+fn binary() -> String {
+    std::env::var("ORDO_LOAD_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_ordo").to_owned())
+}
+
 impl Served {
     /// Starts `ordo serve --demo` (demo data loaded if the database is empty); rate limits are
     /// lifted, since the load would otherwise measure the limiter.
@@ -40,7 +46,7 @@ impl Served {
             Db::Sqlite => format!("sqlite://{}", dir.join("ordo.db").display()),
             Db::Postgres(url) => url.clone(),
         };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ordo"))
+        let mut child = Command::new(binary())
             .arg("serve")
             .args(demo.then_some("--demo"))
             .env("ORDO_DATABASE_URL", url)
