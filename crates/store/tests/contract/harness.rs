@@ -69,7 +69,16 @@ pub fn sqlite() -> TestDb {
 }
 
 pub fn sqlite_with(opts: StoreOptions) -> TestDb {
-    let dir = std::env::temp_dir().join(format!("ordo-store-test-{}", Uuid::new_v4().simple()));
+    sqlite_in(sqlite_dir(), opts)
+}
+
+/// A fresh directory for a test's SQLite file, `ordo.db`.
+pub fn sqlite_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("ordo-store-test-{}", Uuid::new_v4().simple()))
+}
+
+/// The store on `dir/ordo.db`, which may already exist; the directory goes with the `TestDb`.
+pub fn sqlite_in(dir: std::path::PathBuf, opts: StoreOptions) -> TestDb {
     let url = DatabaseUrl::Sqlite(dir.join("ordo.db"));
     let store = Store::open(&url, opts).expect("open sqlite");
     TestDb {

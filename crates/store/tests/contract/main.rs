@@ -8,5 +8,6 @@ mod concurrency;
 mod fixtures;
 mod harness;
 mod schema_parity;
+mod sqlite_file;
 mod unavailable;
 mod wake;
