@@ -241,11 +241,17 @@ impl Hub {
         Ok(hub)
     }
 
-    /// The wake-up to hand to the store: "the event log may have grown".
+    /// The wake-up to hand to the store: "the event log may have grown". With nobody
+    /// subscribed it wakes no one: the tail would only move its cursor to the head, a database
+    /// read and two thread switches per commit for nothing, and its periodic catch-up moves the
+    /// cursor anyway. A cursor left behind is safe: the first subscriber moves it up to what it
+    /// has seen, and wakes the tail (`subscribe`).
     pub fn waker(&self) -> Arc<dyn Fn() + Send + Sync> {
         let weak = Arc::downgrade(&self.inner);
         Arc::new(move || {
-            if let Some(inner) = weak.upgrade() {
+            if let Some(inner) = weak.upgrade()
+                && !lock(&inner.registry).audiences_of.is_empty()
+            {
                 inner.signal.raise();
             }
         })
@@ -256,13 +262,25 @@ impl Hub {
         &self.inner.settings
     }
 
-    /// Registers a subscriber for `audiences`.
-    pub(crate) fn subscribe(&self, audiences: &[Audience]) -> Result<Subscriber, HubClosed> {
+    /// Registers a subscriber for `audiences` that has seen, or does not want, every event up
+    /// to `seen` (its replay's end, or the log's head when a live-only subscription was
+    /// accepted).
+    pub(crate) fn subscribe(
+        &self,
+        audiences: &[Audience],
+        seen: i64,
+    ) -> Result<Subscriber, HubClosed> {
         let (tx, rx) = mpsc::channel(self.inner.settings.buffer.max(1));
         let control = Arc::new(Control::default());
         let mut reg = lock(&self.inner.registry);
         if reg.closed {
             return Err(HubClosed);
+        }
+        if reg.audiences_of.is_empty() {
+            // Nobody else to deliver to: the tail may start after what this subscriber has seen
+            // (while nobody was subscribed, commits did not wake it, and its cursor may be far
+            // behind: handing the new subscriber those events would only fill its queue).
+            reg.cursor = reg.cursor.max(seen);
         }
         let id = reg.next_id;
         reg.next_id += 1;
@@ -280,11 +298,15 @@ impl Hub {
                 .insert(id, slot.clone());
         }
         reg.audiences_of.insert(id, keys);
+        let registered_at = reg.cursor;
+        drop(reg);
+        // Events may have been committed since `seen` while no commit woke the tail.
+        self.inner.signal.raise();
         Ok(Subscriber {
             id,
             rx,
             control,
-            registered_at: reg.cursor,
+            registered_at,
             hub: self.clone(),
         })
     }
@@ -396,10 +418,12 @@ fn catch_up(inner: &Inner) -> Result<(), ordo_domain::Error> {
             })
             .collect();
         let mut reg = lock(&inner.registry);
-        for (audience, d) in &batch {
+        // A first subscriber may have moved the cursor past some of these meanwhile.
+        let after = reg.cursor;
+        for (audience, d) in batch.iter().filter(|(_, d)| d.seq > after) {
             reg.deliver(audience, d);
         }
-        reg.cursor = last;
+        reg.cursor = reg.cursor.max(last);
         drop(reg);
         metrics::counter!("ws_events_total").increment(events.len() as u64);
         if events.len() < TAIL_BATCH as usize {

@@ -170,13 +170,18 @@ fn upgrade(
     // Live only: register before the handshake is answered, so every event committed after the
     // client sees the upgrade reaches it. With `since`, the session registers after replaying.
     let subscriber = match sub.since() {
-        None => Some(state.hub.subscribe(sub.audiences()).map_err(|_| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "SERVICE_UNAVAILABLE",
-                "the server is shutting down",
-            )
-        })?),
+        None => Some(
+            state
+                .hub
+                .subscribe(sub.audiences(), sub.start())
+                .map_err(|_| {
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "SERVICE_UNAVAILABLE",
+                        "the server is shutting down",
+                    )
+                })?,
+        ),
         Some(_) => None,
     };
     actix_web::rt::spawn(session::run(session::Conn {

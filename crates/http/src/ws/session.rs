@@ -78,7 +78,7 @@ impl Conn {
                 if let Err(e) = self.replay(&mut cursor, None, None).await {
                     return e;
                 }
-                let Ok(s) = self.hub.subscribe(self.sub.audiences()) else {
+                let Ok(s) = self.hub.subscribe(self.sub.audiences(), cursor) else {
                     return Ending::Shutdown;
                 };
                 let registered_at = s.registered_at;
