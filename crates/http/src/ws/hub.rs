@@ -1,10 +1,11 @@
 //! The hub: one tail of the event log per instance, fanning each new event out to the
 //! subscribers whose audience it belongs to, through bounded per-connection queues.
 //!
-//! The tail is a plain thread (Diesel is blocking): it sleeps until woken — by this instance's
-//! commits, by PostgreSQL notifications of other instances' commits (`ordo_store::Store::
-//! on_new_events`) — or until the catch-up period passes, then reads the log after its cursor
-//! and delivers every event in order. Each event's frame is serialised once and shared.
+//! The tail is a plain thread (Diesel is blocking): it sleeps until woken — while anyone is
+//! subscribed, by this instance's commits and by PostgreSQL notifications of other instances'
+//! commits (`ordo_store::Store::on_new_events`) — or until the catch-up period passes, then reads
+//! the log after its cursor and delivers every event in order. Each event's frame is serialised
+//! once and shared.
 //!
 //! A subscriber whose queue is full is not waited for: it is dropped from the hub at once and
 //! told to close (1008), so one slow client never holds the others back nor grows memory; it
@@ -12,7 +13,8 @@
 //!
 //! **Invariant:** a subscriber registered while the cursor was C receives every event with
 //! `seq > C` its audiences admit, in order, or is told to stop; the cursor moves only under the
-//! registry lock, after the batch it covers has been delivered.
+//! registry lock: after delivering the batch it covers, or, while nobody is subscribed, to the
+//! head or to what the first subscriber has seen.
 
 use super::WsSettings;
 use bytestring::ByteString;
@@ -95,7 +97,7 @@ struct Slot {
 
 #[derive(Debug, Default)]
 struct Registry {
-    /// Every event up to here has been delivered.
+    /// Every event up to here has been delivered, or had nobody to go to.
     cursor: i64,
     next_id: u64,
     by_audience: HashMap<Audience, HashMap<u64, Slot>>,
@@ -249,9 +251,16 @@ impl Hub {
     pub fn waker(&self) -> Arc<dyn Fn() + Send + Sync> {
         let weak = Arc::downgrade(&self.inner);
         Arc::new(move || {
-            if let Some(inner) = weak.upgrade()
-                && !lock(&inner.registry).audiences_of.is_empty()
-            {
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
+            // Never waits on the committing thread: a registry held by the tail's fan-out (or
+            // poisoned) counts as "someone may be subscribed", and a spurious wake costs nothing.
+            let nobody = inner
+                .registry
+                .try_lock()
+                .is_ok_and(|reg| reg.audiences_of.is_empty());
+            if !nobody {
                 inner.signal.raise();
             }
         })
@@ -276,7 +285,8 @@ impl Hub {
         if reg.closed {
             return Err(HubClosed);
         }
-        if reg.audiences_of.is_empty() {
+        let first = reg.audiences_of.is_empty();
+        if first {
             // Nobody else to deliver to: the tail may start after what this subscriber has seen
             // (while nobody was subscribed, commits did not wake it, and its cursor may be far
             // behind: handing the new subscriber those events would only fill its queue).
@@ -300,8 +310,10 @@ impl Hub {
         reg.audiences_of.insert(id, keys);
         let registered_at = reg.cursor;
         drop(reg);
-        // Events may have been committed since `seen` while no commit woke the tail.
-        self.inner.signal.raise();
+        if first {
+            // Events may have been committed since `seen` while no commit woke the tail.
+            self.inner.signal.raise();
+        }
         Ok(Subscriber {
             id,
             rx,
@@ -420,12 +432,14 @@ fn catch_up(inner: &Inner) -> Result<(), ordo_domain::Error> {
         let mut reg = lock(&inner.registry);
         // A first subscriber may have moved the cursor past some of these meanwhile.
         let after = reg.cursor;
+        let mut offered = 0u64;
         for (audience, d) in batch.iter().filter(|(_, d)| d.seq > after) {
             reg.deliver(audience, d);
+            offered += 1;
         }
         reg.cursor = reg.cursor.max(last);
         drop(reg);
-        metrics::counter!("ws_events_total").increment(events.len() as u64);
+        metrics::counter!("ws_events_total").increment(offered);
         if events.len() < TAIL_BATCH as usize {
             return Ok(());
         }
