@@ -326,19 +326,68 @@ fn backend_rows(name: &str, db: &Db, clients: usize, rows: &mut Vec<Row>, idle: 
         ));
     }
     if scenario_wanted("mix") {
-        mix_rows(name, &s, fx, clients, rows);
+        mix_rows(name, &s, &fx, clients, rows);
+    }
+}
+
+/// Create-order with four times the clients, on a server of its own (`fresh`: an empty
+/// database). A few closed-loop clients measure how fast one request follows another more than
+/// how many the server can take: with 4 the server idles between hand-offs (docs/
+/// PERFORMANCE.md). Its own server, because the orders it adds would slow the mix's listings
+/// (each counts the pending orders it matches), and the mix's WebSocket subscribers would add
+/// their fan-out to it.
+fn many_clients_row(name: &str, fresh: &Db, clients: usize) -> Option<Row> {
+    if !scenario_wanted("create") {
+        return None;
+    }
+    let s = Served::start(fresh);
+    let fx = Fixture::load(&s.base).expect("fixture");
+    let create = |a: &ureq::Agent, _: usize, _: u64| {
+        let (status, body) = fx.staff.post(a, "/api/v1/orders", &fx.order_body())?;
+        if status == 201 {
+            Ok(())
+        } else {
+            Err(format!("create: {status} {body}"))
+        }
+    };
+    Some(measure(
+        name,
+        "create-order (3 lines), 4× the clients",
+        &[&s],
+        clients * 4,
+        None,
+        &create,
+    ))
+}
+
+/// A backend's rows, with the many-clients row after create-order's.
+fn backend_table(
+    name: &str,
+    db: &Db,
+    fresh: &Db,
+    clients: usize,
+    rows: &mut Vec<Row>,
+    idle: &mut Vec<String>,
+) {
+    let first = rows.len();
+    backend_rows(name, db, clients, rows, idle);
+    if let Some(many) = many_clients_row(name, fresh, clients) {
+        let at = rows[first..]
+            .iter()
+            .position(|r| r.scenario.starts_with("create-order"))
+            .map_or(rows.len(), |i| first + i + 1);
+        rows.insert(at, many);
     }
 }
 
 /// The mix with WebSocket subscribers attached, at its maximum rate and then paced at half.
-fn mix_rows(name: &str, s: &Served, fx: Fixture, clients: usize, rows: &mut Vec<Row>) {
+fn mix_rows(name: &str, s: &Served, fx: &Fixture, clients: usize, rows: &mut Vec<Row>) {
     static RECEIVED: AtomicU64 = AtomicU64::new(0);
     let servers = [s];
     subscribe(s, &fx.staff, 20, &RECEIVED);
     let moving: Moving = (0..clients).map(|_| Mutex::new(None)).collect();
-    let fxs = [fx];
     let work = Mix {
-        fx: &fxs,
+        fx: std::slice::from_ref(fx),
         moving: &moving,
     };
     let max = measure(
@@ -435,19 +484,27 @@ fn main() {
     let mut idle = Vec::new();
     let wanted = |b: &str| listed("ORDO_BENCH_BACKENDS", b);
     if wanted("sqlite") {
-        backend_rows("SQLite", &Db::Sqlite, clients, &mut rows, &mut idle);
+        backend_table(
+            "SQLite",
+            &Db::Sqlite,
+            &Db::Sqlite,
+            clients,
+            &mut rows,
+            &mut idle,
+        );
     }
     if let Ok(pg) = std::env::var("ORDO_TEST_PG_URL") {
         if wanted("postgres") {
-            match server::fresh_pg(&pg) {
-                Some(url) => backend_rows(
+            match (server::fresh_pg(&pg), server::fresh_pg(&pg)) {
+                (Some(url), Some(spare)) => backend_table(
                     "PostgreSQL",
                     &Db::Postgres(url),
+                    &Db::Postgres(spare),
                     clients,
                     &mut rows,
                     &mut idle,
                 ),
-                None => eprintln!("load: cannot create a PostgreSQL database (psql); skipped"),
+                _ => eprintln!("load: cannot create a PostgreSQL database (psql); skipped"),
             }
         }
         if wanted("two") {
