@@ -213,6 +213,16 @@ impl drive::Work for Mix<'_> {
     }
 }
 
+/// One order of 3 lines, as the fixture's staff member; Err unless it answers 201.
+fn create_order(fx: &Fixture, agent: &ureq::Agent) -> Result<(), String> {
+    let (status, body) = fx.staff.post(agent, "/api/v1/orders", &fx.order_body())?;
+    if status == 201 {
+        Ok(())
+    } else {
+        Err(format!("create: {status} {body}"))
+    }
+}
+
 /// Whether `ORDO_BENCH_SCENARIOS` (a comma-separated list; empty or unset: all) names `scenario`.
 fn scenario_wanted(scenario: &str) -> bool {
     listed("ORDO_BENCH_SCENARIOS", scenario)
@@ -294,14 +304,7 @@ fn backend_rows(name: &str, db: &Db, clients: usize, rows: &mut Vec<Row>, idle: 
             &list,
         ));
     }
-    let create = |a: &ureq::Agent, _: usize, _: u64| {
-        let (status, body) = fx.staff.post(a, "/api/v1/orders", &fx.order_body())?;
-        if status == 201 {
-            Ok(())
-        } else {
-            Err(format!("create: {status} {body}"))
-        }
-    };
+    let create = |a: &ureq::Agent, _: usize, _: u64| create_order(&fx, a);
     if scenario_wanted("create") {
         rows.push(measure(
             name,
@@ -342,14 +345,7 @@ fn many_clients_row(name: &str, fresh: &Db, clients: usize) -> Option<Row> {
     }
     let s = Served::start(fresh);
     let fx = Fixture::load(&s.base).expect("fixture");
-    let create = |a: &ureq::Agent, _: usize, _: u64| {
-        let (status, body) = fx.staff.post(a, "/api/v1/orders", &fx.order_body())?;
-        if status == 201 {
-            Ok(())
-        } else {
-            Err(format!("create: {status} {body}"))
-        }
-    };
+    let create = |a: &ureq::Agent, _: usize, _: u64| create_order(&fx, a);
     Some(measure(
         name,
         "create-order (3 lines), 4× the clients",

@@ -294,6 +294,19 @@ pub fn id(v: &Value) -> i64 {
     v["event_id"].as_i64().unwrap()
 }
 
+/// Reads events up to and including the `order_created` of `order`, each within `within`;
+/// returns their ids.
+pub fn ids_through(ws: &mut Ws, order: &str, within: Duration) -> Vec<i64> {
+    let mut ids = Vec::new();
+    loop {
+        let e = next_event(ws, within);
+        ids.push(id(&e));
+        if e["type"] == "order_created" && e["order_id"] == order {
+            return ids;
+        }
+    }
+}
+
 /// A metric's value from `/metrics`, summed over the label sets that contain `label`.
 pub fn metric(s: &Server, name: &str, label: &str) -> f64 {
     let mut res = agent().get(&s.url("/metrics")).call().unwrap();

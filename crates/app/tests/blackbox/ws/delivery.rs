@@ -94,18 +94,6 @@ fn a_subscriber_arriving_after_unwatched_changes_is_sent_only_what_follows() {
     );
 }
 
-/// Events up to and including the `order_created` of `order`: their ids.
-fn ids_through(ws: &mut Ws, order: &str) -> Vec<i64> {
-    let mut ids = Vec::new();
-    loop {
-        let e = next_event(ws, SECOND);
-        ids.push(id(&e));
-        if e["type"] == "order_created" && e["order_id"] == order {
-            return ids;
-        }
-    }
-}
-
 #[test]
 fn a_since_subscriber_after_unwatched_changes_gets_each_event_once() {
     // The same queue of 4, on the `since` path: the stream registers after its replay, and
@@ -116,14 +104,18 @@ fn a_since_subscriber_after_unwatched_changes_gets_each_event_once() {
     }
     let mut ws = open(&w.s, "/ws/orders?territory=north&since=0", Some(&w.admin));
     let created = w.place("north", 1);
-    let got = ids_through(&mut ws, &created);
+    let got = ids_through(&mut ws, &created, SECOND);
     assert!(got.len() > 12, "the replay sent the 12 changes: {got:?}");
     assert!(
         got.windows(2).all(|p| p[0] < p[1]),
         "in order, none twice: {got:?}"
     );
     let mut reference = open(&w.s, "/ws/orders?territory=north&since=0", Some(&w.admin));
-    assert_eq!(got, ids_through(&mut reference, &created), "none missed");
+    assert_eq!(
+        got,
+        ids_through(&mut reference, &created, SECOND),
+        "none missed"
+    );
 }
 
 #[test]

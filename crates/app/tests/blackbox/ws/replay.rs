@@ -10,16 +10,8 @@ const WAIT: Duration = Duration::from_secs(10);
 const WRITERS: usize = 2;
 const RECONNECTS: usize = 12;
 
-/// Reads events up to and including the `order_created` of `order`; returns their ids.
 fn read_through(ws: &mut Ws, order: &str) -> Vec<i64> {
-    let mut ids = Vec::new();
-    loop {
-        let e = next_event(ws, WAIT);
-        ids.push(id(&e));
-        if e["type"] == "order_created" && e["order_id"] == order {
-            return ids;
-        }
-    }
+    ids_through(ws, order, WAIT)
 }
 
 fn take(ws: &mut Ws, n: usize) -> Vec<i64> {
