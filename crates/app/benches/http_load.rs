@@ -409,11 +409,12 @@ fn mix_rows(name: &str, s: &Served, fx: &Fixture, clients: usize, rows: &mut Vec
 }
 
 fn two_instances(pg: &str, clients: usize, rows: &mut Vec<Row>) {
-    let Some(url) = server::fresh_pg(pg) else {
+    // Declared before the servers, so dropped after them.
+    let Some(fresh) = server::fresh_pg(pg) else {
         eprintln!("load: cannot create a PostgreSQL database; two-instance run skipped");
         return;
     };
-    let db = Db::Postgres(url);
+    let db = Db::Postgres(fresh.url.clone());
     let a = Served::start(&db);
     let b = Served::start(&db);
     let fxs = [
@@ -492,10 +493,10 @@ fn main() {
     if let Ok(pg) = std::env::var("ORDO_TEST_PG_URL") {
         if wanted("postgres") {
             match (server::fresh_pg(&pg), server::fresh_pg(&pg)) {
-                (Some(url), Some(spare)) => backend_table(
+                (Some(db), Some(spare)) => backend_table(
                     "PostgreSQL",
-                    &Db::Postgres(url),
-                    &Db::Postgres(spare),
+                    &Db::Postgres(db.url.clone()),
+                    &Db::Postgres(spare.url.clone()),
                     clients,
                     &mut rows,
                     &mut idle,
