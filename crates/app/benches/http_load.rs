@@ -233,7 +233,14 @@ fn listed(var: &str, name: &str) -> bool {
     list.trim().is_empty() || list.split(',').any(|x| x.trim() == name)
 }
 
-fn backend_rows(name: &str, db: &Db, clients: usize, rows: &mut Vec<Row>, idle: &mut Vec<String>) {
+/// A backend's rows; returns where in `rows` a row belongs that follows create-order's.
+fn backend_rows(
+    name: &str,
+    db: &Db,
+    clients: usize,
+    rows: &mut Vec<Row>,
+    idle: &mut Vec<String>,
+) -> usize {
     {
         let fresh = Served::start_with(&Db::Sqlite, false);
         std::thread::sleep(Duration::from_secs(1));
@@ -315,6 +322,7 @@ fn backend_rows(name: &str, db: &Db, clients: usize, rows: &mut Vec<Row>, idle: 
             &create,
         ));
     }
+    let after_create = rows.len();
     let login = |a: &ureq::Agent, _: usize, _: u64| {
         Api::login(a, &s.base, "staff.north@ordo.demo", "demo-staff-pass").map(|_| ())
     };
@@ -331,6 +339,7 @@ fn backend_rows(name: &str, db: &Db, clients: usize, rows: &mut Vec<Row>, idle: 
     if scenario_wanted("mix") {
         mix_rows(name, &s, &fx, clients, rows);
     }
+    after_create
 }
 
 /// Create-order with four times the clients, on a server of its own (`fresh`: an empty
@@ -365,14 +374,9 @@ fn backend_table(
     rows: &mut Vec<Row>,
     idle: &mut Vec<String>,
 ) {
-    let first = rows.len();
-    backend_rows(name, db, clients, rows, idle);
+    let after_create = backend_rows(name, db, clients, rows, idle);
     if let Some(many) = many_clients_row(name, fresh, clients) {
-        let at = rows[first..]
-            .iter()
-            .position(|r| r.scenario.starts_with("create-order"))
-            .map_or(rows.len(), |i| first + i + 1);
-        rows.insert(at, many);
+        rows.insert(after_create, many);
     }
 }
 

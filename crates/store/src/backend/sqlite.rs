@@ -71,8 +71,8 @@ fn pool(path: &str, size: u32, timeout: Duration) -> StoreResult<Pool<Connection
 /// WAL (checksummed, copied into the page cache, later copied back by a checkpoint), and a
 /// placement dirties one page in each of some 30 b-trees while changing a few hundred bytes in
 /// each: with 4,096-byte pages that was ~100 KiB of WAL per placement. At 2,048 bytes a
-/// placement writes half as much, and the store benchmark places 12–24% more per second
-/// (docs/PERFORMANCE.md); 1,024 gained no more and would spill an order row with long notes
+/// placement writes half as much, and the store benchmark places 24–29% more per second with
+/// 1 client and 5–10% more with 8 (docs/PERFORMANCE.md); 1,024 gained no more and would spill an order row with long notes
 /// onto overflow pages.
 const PAGE_SIZE: u32 = 2048;
 

@@ -28,6 +28,14 @@ enum Cleanup {
 }
 
 impl TestDb {
+    /// The SQLite file; only for a `TestDb` made by `sqlite*`.
+    pub fn sqlite_path(&self) -> &std::path::Path {
+        let DatabaseUrl::Sqlite(path) = &self.url else {
+            unreachable!("not a SQLite database")
+        };
+        path
+    }
+
     /// A second store on `owner`'s database (another instance); `owner` cleans up.
     pub fn sharing(store: Store, owner: &TestDb) -> TestDb {
         TestDb {

@@ -12,9 +12,7 @@ struct Name {
 }
 
 fn sqlite_shape(db: &harness::TestDb) -> BTreeSet<String> {
-    let ordo_store::DatabaseUrl::Sqlite(path) = &db.url else {
-        unreachable!()
-    };
+    let path = db.sqlite_path();
     let mut c = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
     let q = "SELECT 'table ' || m.name || '.' || p.name AS name FROM sqlite_master m \
              JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \

@@ -26,17 +26,10 @@ fn pragma(c: &mut SqliteConnection, name: &str) -> String {
     .v
 }
 
-fn file(db: &harness::TestDb) -> &std::path::Path {
-    let ordo_store::DatabaseUrl::Sqlite(path) = &db.url else {
-        unreachable!()
-    };
-    path
-}
-
 #[test]
 fn a_new_database_has_2048_byte_pages_in_wal_mode() {
     let db = harness::sqlite();
-    let mut c = raw(file(&db));
+    let mut c = raw(db.sqlite_path());
     assert_eq!(pragma(&mut c, "page_size"), "2048");
     assert_eq!(pragma(&mut c, "journal_mode"), "wal");
 }
@@ -59,5 +52,5 @@ fn a_database_with_4096_byte_pages_keeps_them_and_takes_orders() {
         .unwrap();
     let id = placed.order().id;
     assert_eq!(w.ordo.get_order(&w.staff, id).unwrap().id, id);
-    assert_eq!(pragma(&mut raw(file(&db)), "page_size"), "4096");
+    assert_eq!(pragma(&mut raw(db.sqlite_path()), "page_size"), "4096");
 }

@@ -19,9 +19,7 @@ fn short() -> StoreOptions {
 fn a_locked_sqlite_database_is_unavailable_in_time() {
     let db = harness::sqlite_with(short());
     let w = crate::fixtures::world(&db, &[5]);
-    let ordo_store::DatabaseUrl::Sqlite(path) = &db.url else {
-        unreachable!()
-    };
+    let path = db.sqlite_path();
     let mut locker = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
     locker.batch_execute("BEGIN EXCLUSIVE;").unwrap();
     let started = Instant::now();
