@@ -99,11 +99,26 @@ pub trait ProductRepository: Send + Sync {
     fn all(&self) -> StoreResult<Vec<Product>>;
 }
 
+/// A patient with their territory and notification preferences: what placing an order for
+/// them, or telling them of a change to one, reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatientContext {
+    /// The patient.
+    pub patient: Patient,
+    /// The patient's territory (`None` only if it has gone from the store).
+    pub territory: Option<Territory>,
+    /// The patient's stored preferences (`None`: the defaults apply).
+    pub preferences: Option<Preferences>,
+}
+
 /// Patients, for reading.
 #[cfg_attr(test, automock)]
 pub trait PatientRepository: Send + Sync {
     /// One patient.
     fn get(&self, id: PatientId) -> StoreResult<Option<Patient>>;
+    /// One patient with their territory and preferences, in one read: a placement and a status
+    /// change read all three, and on PostgreSQL each read is a round trip.
+    fn with_context(&self, id: PatientId) -> StoreResult<Option<PatientContext>>;
     /// One patient by code.
     fn get_by_code(&self, code: &PatientCode) -> StoreResult<Option<Patient>>;
     /// A page of patients within `scope`, by code.

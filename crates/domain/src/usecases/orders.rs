@@ -11,8 +11,8 @@ use crate::order::Order;
 use crate::order::placement::{OrderRequest, price_lines, resolve_territory};
 use crate::order::status::{self, Movers, OrderStatus, StockEffect};
 use crate::order::values::{LongText, VerificationData};
-use crate::people::Patient;
-use crate::ports::{Change, CommitError, IdempotencyRecord, StoreError, Write};
+use crate::people::{Patient, Territory};
+use crate::ports::{Change, CommitError, IdempotencyRecord, PatientContext, StoreError, Write};
 use crate::stock::{self, shortage_report};
 use crate::time::Timestamp;
 use crate::validation::FieldErrors;
@@ -120,7 +120,11 @@ impl Ordo {
             }
         }
         let req = cmd.request;
-        let patient = self.order_patient(actor, req.patient_id)?;
+        let PatientContext {
+            patient,
+            territory: patients_territory,
+            preferences,
+        } = self.order_patient(actor, req.patient_id)?;
         let territory = resolve_territory(
             req.territory_id.as_ref(),
             cmd.territory_header.as_ref(),
@@ -129,7 +133,8 @@ impl Ordo {
         if actor.role() != Role::Customer {
             actor.require_territory(&territory)?;
         }
-        self.require_active_territory(&territory)?;
+        // `resolve_territory` chose the patient's territory, so this is its row.
+        active_territory(patients_territory)?;
 
         let ids: Vec<_> = req.lines.iter().map(|l| l.product_id).collect();
         let catalogue: BTreeMap<_, _> = self
@@ -169,7 +174,7 @@ impl Ordo {
         } else {
             Vec::new()
         };
-        let prefs = self.prefs_of(Recipient::Patient(patient.id))?;
+        let prefs = preferences.unwrap_or_default();
         let planned =
             notification::on_order_created(&order, &prefs, reach(&patient, &self.settings), &staff);
         let notifications = self.materialise(planned, Some(&territory), now);
@@ -248,9 +253,13 @@ impl Ordo {
             .ok_or(Error::OrderNotFound)
     }
 
-    /// The patient an order is for: a customer's own (naming another is refused), or the one
-    /// staff named, which must be in their territories.
-    fn order_patient(&self, actor: &Actor, named: Option<PatientId>) -> Result<Patient, Error> {
+    /// The patient an order is for, with their territory and preferences: a customer's own
+    /// (naming another is refused), or the one staff named, which must be in their territories.
+    fn order_patient(
+        &self,
+        actor: &Actor,
+        named: Option<PatientId>,
+    ) -> Result<PatientContext, Error> {
         let id = match (actor.role(), named, actor.patient_id()) {
             (Role::Customer, Some(n), Some(own)) if n != own => {
                 return Err(Error::PermissionDenied(
@@ -264,23 +273,19 @@ impl Ordo {
             (_, Some(n), _) => n,
             (_, None, _) => return Err(Error::field("patient_id", "is required")),
         };
-        let patient = self
+        let found = self
             .ports
             .patients
-            .get(id)?
+            .with_context(id)?
             .ok_or_else(|| Error::field("patient_id", "unknown patient"))?;
         if actor.role() == Role::Staff {
-            actor.require_territory(&patient.territory_id)?;
+            actor.require_territory(&found.patient.territory_id)?;
         }
-        Ok(patient)
+        Ok(found)
     }
 
     pub(crate) fn require_active_territory(&self, t: &TerritoryId) -> Result<(), Error> {
-        match self.ports.territories.get(t)? {
-            Some(territory) if territory.active => Ok(()),
-            Some(_) => Err(Error::field("territory_id", "territory is not active")),
-            None => Err(Error::field("territory_id", "unknown territory")),
-        }
+        active_territory(self.ports.territories.get(t)?)
     }
 
     pub(crate) fn prefs_of(
@@ -389,16 +394,21 @@ impl Ordo {
             next.verification_data = Some(v.clone());
         }
 
-        let patient = self
+        let found = self
             .ports
             .patients
-            .get(next.patient_id)
+            .with_context(next.patient_id)
             .map_err(Error::from)?;
-        let planned = match &patient {
-            Some(p) => {
-                let prefs = self.prefs_of(Recipient::Patient(p.id))?;
-                notification::on_status_change(&next, &prefs, reach(p, &self.settings))
-            }
+        let planned = match found {
+            Some(PatientContext {
+                patient,
+                preferences,
+                ..
+            }) => notification::on_status_change(
+                &next,
+                &preferences.unwrap_or_default(),
+                reach(&patient, &self.settings),
+            ),
             None => Vec::new(),
         };
         let notifications = self.materialise(planned, Some(&next.territory_id), now);
@@ -462,6 +472,15 @@ enum TransitionError {
 impl From<Error> for TransitionError {
     fn from(e: Error) -> Self {
         TransitionError::Domain(e)
+    }
+}
+
+/// An order may be placed only in a territory that exists and is active.
+fn active_territory(found: Option<Territory>) -> Result<(), Error> {
+    match found {
+        Some(territory) if territory.active => Ok(()),
+        Some(_) => Err(Error::field("territory_id", "territory is not active")),
+        None => Err(Error::field("territory_id", "unknown territory")),
     }
 }
 

@@ -78,6 +78,15 @@ pub(crate) fn patient(id: PatientId, territory: &str) -> Patient {
     }
 }
 
+/// The patient with their (active) territory and no stored preferences.
+pub(crate) fn context(patient: Patient) -> PatientContext {
+    PatientContext {
+        territory: Some(territory(patient.territory_id.as_str())),
+        patient,
+        preferences: None,
+    }
+}
+
 pub(crate) fn product(id: i64, price: &str, on_hand: i64) -> Product {
     Product {
         id: ProductId::new(id).unwrap(),
@@ -173,11 +182,11 @@ impl Kit {
         }
     }
 
-    /// No stored preferences: everyone gets the defaults.
-    pub fn default_preferences(&mut self) -> &mut Self {
-        self.notifications
-            .expect_preferences()
-            .returning(|_| Ok(None));
+    /// Every patient is in `territory` (active), with no stored preferences.
+    pub fn patients_in(&mut self, territory: &'static str) -> &mut Self {
+        self.patients
+            .expect_with_context()
+            .returning(move |id| Ok(Some(context(patient(id, territory)))));
         self
     }
 

@@ -23,11 +23,20 @@ fn status_text(s: NotificationStatus) -> &'static str {
     }
 }
 
-fn recipient_key(r: Recipient) -> (&'static str, DbUuid) {
+pub(crate) fn recipient_key(r: Recipient) -> (&'static str, DbUuid) {
     match r {
         Recipient::User(u) => ("user", DbUuid(u.as_uuid())),
         Recipient::Patient(p) => ("patient", DbUuid(p.as_uuid())),
     }
+}
+
+/// Preferences as stored: the defaults, updated by the stored choices.
+pub(crate) fn preferences_of(json: DbJson) -> StoreResult<Preferences> {
+    let raw: RawPreferences =
+        serde_json::from_value(json.0).map_err(|e| StoreError::Other(format!("stored preferences: {e}")))?;
+    let mut prefs = Preferences::default();
+    prefs.update(&raw).map_err(|e| StoreError::Other(format!("stored preferences: {e}")))?;
+    Ok(prefs)
 }
 
 fn page_of(rows: Vec<NotificationRow>, n: i64) -> StoreResult<Listing<Notification>> {
@@ -160,15 +169,7 @@ impl NotificationStore for Db {
                 .get_result(c)
                 .optional()
         })?;
-        stored
-            .map(|json| {
-                let raw: RawPreferences = serde_json::from_value(json.0)
-                    .map_err(|e| StoreError::Other(format!("stored preferences: {e}")))?;
-                let mut prefs = Preferences::default();
-                prefs.update(&raw).map_err(|e| StoreError::Other(format!("stored preferences: {e}")))?;
-                Ok(prefs)
-            })
-            .transpose()
+        stored.map(preferences_of).transpose()
     }
 
     fn save_preferences(&self, recipient: Recipient, prefs: &Preferences) -> StoreResult<()> {

@@ -3,7 +3,7 @@
 use super::rows::*;
 use super::{Backend, Conn, Db, schema};
 use crate::error::TxError;
-use crate::types::{DbTime, DbUuid};
+use crate::types::{DbJson, DbTime, DbUuid};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -14,6 +14,7 @@ use ordo_domain::contact::Email;
 use ordo_domain::event::Event;
 use ordo_domain::ids::{OrderId, PatientCode, PatientId, ProductId, TerritoryId, TrackingId, UserId};
 use ordo_domain::money::Money;
+use ordo_domain::notification::Recipient;
 use ordo_domain::order::query::{OrderQuery, Page};
 use ordo_domain::order::{Order, OrderStatus, Priority};
 use ordo_domain::people::{PasswordHash, Patient, Territory, User};
@@ -290,6 +291,29 @@ impl PatientRepository for Db {
         })?
         .map(PatientRow::into_domain)
         .transpose()
+    }
+
+    fn with_context(&self, id: PatientId) -> StoreResult<Option<PatientContext>> {
+        use schema::notification_preferences::dsl as np;
+        use schema::patients::dsl as p;
+        use schema::territories::dsl as t;
+        let (kind, key) = super::outbox::recipient_key(Recipient::Patient(id));
+        // One statement: the territory and the preferences by their primary keys, beside the patient.
+        let found = self.read(|c| {
+            p::patients
+                .left_join(t::territories.on(t::id.eq(p::territory_id)))
+                .left_join(np::notification_preferences.on(np::recipient_kind.eq(kind).and(np::recipient_id.eq(p::id))))
+                .filter(p::id.eq(key))
+                .select((PatientRow::as_select(), Option::<TerritoryRow>::as_select(), np::prefs.nullable()))
+                .get_result::<(PatientRow, Option<TerritoryRow>, Option<DbJson>)>(c)
+                .optional()
+        })?;
+        let Some((patient, territory, prefs)) = found else { return Ok(None) };
+        Ok(Some(PatientContext {
+            patient: patient.into_domain()?,
+            territory: territory.map(TerritoryRow::into_domain).transpose()?,
+            preferences: prefs.map(super::outbox::preferences_of).transpose()?,
+        }))
     }
 
     fn get_by_code(&self, code: &PatientCode) -> StoreResult<Option<Patient>> {

@@ -22,6 +22,7 @@ contract!(
     unique_keys_are_conflicts,
     adjustments_never_go_below_reserved,
     notifications_reach_the_outbox_and_inbox,
+    a_patient_reads_with_territory_and_preferences,
 );
 
 fn change(to: OrderStatus) -> StatusChange {
@@ -537,4 +538,48 @@ mod pending_migrations {
             seen(&db);
         }
     }
+}
+
+fn a_patient_reads_with_territory_and_preferences(db: &TestDb) {
+    use ordo_domain::ids::{PatientId, UserId};
+    use ordo_domain::notification::{NotifyEvent, Preferences, Recipient};
+    let w = world(db, &[10]);
+    let ports = db.store.ports();
+    let read = |id| ports.patients.with_context(id).unwrap();
+
+    let ctx = read(w.patient).expect("the patient exists");
+    assert_eq!(
+        Some(ctx.patient.clone()),
+        ports.patients.get(w.patient).unwrap()
+    );
+    assert_eq!(ctx.territory, ports.territories.get(&north()).unwrap());
+    assert!(ctx.territory.is_some());
+    assert_eq!(ctx.preferences, None, "nothing stored yet");
+
+    // A user's preferences under the same id are not the patient's.
+    let mut quiet = Preferences::default();
+    quiet.set(Channel::Email, NotifyEvent::StatusChange, false);
+    let same_id_user = Recipient::User(UserId::from_uuid(w.patient.as_uuid()));
+    ports
+        .notifications
+        .save_preferences(same_id_user, &quiet)
+        .unwrap();
+    assert_eq!(read(w.patient).unwrap().preferences, None);
+
+    let mut no_sms = Preferences::default();
+    no_sms.set(Channel::Sms, NotifyEvent::OrderCreated, false);
+    let patient = Recipient::Patient(w.patient);
+    ports
+        .notifications
+        .save_preferences(patient, &no_sms)
+        .unwrap();
+    let ctx = read(w.patient).unwrap();
+    assert_eq!(ctx.preferences, Some(no_sms));
+    assert_eq!(
+        ctx.preferences,
+        ports.notifications.preferences(patient).unwrap()
+    );
+
+    let stranger = PatientId::from_uuid(uuid::Uuid::from_u128(7));
+    assert_eq!(read(stranger), None);
 }

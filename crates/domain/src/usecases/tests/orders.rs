@@ -4,11 +4,11 @@ use super::recording;
 use crate::error::Error;
 use crate::ids::ProductId;
 use crate::money::{Money, Quantity};
-use crate::notification::{Channel, Recipient};
+use crate::notification::{Channel, NotifyEvent, Recipient};
 use crate::order::placement::{OrderRequest, RawOrder, RawOrderLine};
 use crate::order::query::{OrderFilter, Page};
 use crate::order::{OrderStatus, Priority};
-use crate::ports::{CommitError, IdempotencyRecord, Listing};
+use crate::ports::{CommitError, IdempotencyRecord, Listing, PatientContext};
 use crate::stock::{Shortfall, StockOpKind};
 use crate::usecases::testkit::*;
 use crate::usecases::{IdempotencyKey, PlaceOrder, PlaceOutcome};
@@ -41,19 +41,13 @@ fn place(req: OrderRequest) -> PlaceOrder {
 /// A kit with patient 1 in `north`, products 1 (12.99, 10 on hand) and 2 (5.00, 3 on hand).
 fn catalogue_kit() -> Kit {
     let mut kit = Kit::new();
-    kit.patients
-        .expect_get()
-        .returning(|id| Ok(Some(patient(id, "north"))));
-    kit.territories
-        .expect_get()
-        .returning(|id| Ok(Some(territory(id.as_str()))));
+    kit.patients_in("north");
     kit.products.expect_get_many().returning(|ids| {
         Ok([product(1, "12.99", 10), product(2, "5.00", 3)]
             .into_iter()
             .filter(|p| ids.contains(&p.id))
             .collect())
     });
-    kit.default_preferences();
     kit
 }
 
@@ -101,20 +95,16 @@ fn placement_prices_from_the_catalogue_and_commits_once() {
 /// The channels of the notifications a placement for a patient with an e-mail address writes.
 fn channels_of_placement(settings: crate::usecases::Settings) -> Vec<Channel> {
     let mut kit = Kit::new();
-    kit.patients.expect_get().returning(|id| {
+    kit.patients.expect_with_context().returning(|id| {
         let mut p = patient(id, "north");
         p.email = Some(crate::phi::Phi::new(
             crate::contact::Email::parse("bond@example.org").unwrap(),
         ));
-        Ok(Some(p))
+        Ok(Some(context(p)))
     });
-    kit.territories
-        .expect_get()
-        .returning(|id| Ok(Some(territory(id.as_str()))));
     kit.products
         .expect_get_many()
         .returning(|_| Ok(vec![product(1, "12.99", 10)]));
-    kit.default_preferences();
     let commits = recording(&mut kit);
     let ordo = kit.build_with(settings);
     let req = request(Some(&pat(1).to_string()), &[(1, 1)]);
@@ -136,6 +126,71 @@ fn a_patient_with_an_address_is_emailed_only_when_email_is_configured() {
     });
     assert!(!off.contains(&Channel::Email), "{off:?}");
     assert!(off.contains(&Channel::Sms), "{off:?}");
+}
+
+#[test]
+fn placement_follows_the_preferences_read_with_the_patient() {
+    let mut kit = Kit::new();
+    kit.patients.expect_with_context().returning(|id| {
+        let mut prefs = crate::notification::Preferences::default();
+        prefs.set(Channel::Sms, NotifyEvent::OrderCreated, false);
+        Ok(Some(PatientContext {
+            preferences: Some(prefs),
+            ..context(patient(id, "north"))
+        }))
+    });
+    kit.products
+        .expect_get_many()
+        .returning(|_| Ok(vec![product(1, "12.99", 10)]));
+    // No separate read of preferences or territory: those mocks have no expectations.
+    let commits = recording(&mut kit);
+    let ordo = kit.build();
+    let req = request(Some(&pat(1).to_string()), &[(1, 1)]);
+    ordo.place_order(&staff(&["north"]), place(req)).unwrap();
+    let channels: Vec<_> = commits.lock().unwrap()[0]
+        .notifications
+        .iter()
+        .map(|n| n.channel)
+        .collect();
+    assert!(!channels.contains(&Channel::Sms), "{channels:?}");
+    assert!(channels.contains(&Channel::InApp), "{channels:?}");
+}
+
+#[test]
+fn placement_in_an_inactive_or_missing_territory_is_refused() {
+    for found in [
+        Some(crate::people::Territory {
+            active: false,
+            ..territory("north")
+        }),
+        None,
+    ] {
+        let mut kit = Kit::new();
+        let row = found.clone();
+        kit.patients.expect_with_context().returning(move |id| {
+            Ok(Some(PatientContext {
+                territory: row.clone(),
+                ..context(patient(id, "north"))
+            }))
+        });
+        kit.products
+            .expect_get_many()
+            .returning(|_| Ok(vec![product(1, "12.99", 10)]));
+        let ordo = kit.build();
+        let req = request(Some(&pat(1).to_string()), &[(1, 1)]);
+        let err = ordo
+            .place_order(&staff(&["north"]), place(req))
+            .unwrap_err();
+        let Error::Validation(fields) = err else {
+            panic!("{err:?}")
+        };
+        let why = if found.is_some() {
+            "territory is not active"
+        } else {
+            "unknown territory"
+        };
+        assert_eq!(fields.get("territory_id"), Some(why), "{fields:?}");
+    }
 }
 
 #[test]

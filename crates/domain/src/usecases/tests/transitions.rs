@@ -67,10 +67,7 @@ fn every_from_to_role_triple() {
                 kit.orders
                     .expect_get()
                     .returning(move |id| Ok(Some(order(id, pat(1), "north", from))));
-                kit.patients
-                    .expect_get()
-                    .returning(|id| Ok(Some(patient(id, "north"))));
-                kit.default_preferences();
+                kit.patients_in("north");
                 let commits = recording(&mut kit);
                 let ordo = kit.build();
 
@@ -138,10 +135,7 @@ fn a_lost_race_is_rechecked_against_the_new_status() {
         };
         Ok(Some(order(id, pat(1), "north", s)))
     });
-    kit.patients
-        .expect_get()
-        .returning(|id| Ok(Some(patient(id, "north"))));
-    kit.default_preferences();
+    kit.patients_in("north");
     kit.uow
         .expect_commit()
         .times(1)
@@ -228,10 +222,7 @@ fn audit_notes_are_redacted() {
             OrderStatus::PendingVerification,
         )))
     });
-    kit.patients
-        .expect_get()
-        .returning(|id| Ok(Some(patient(id, "north"))));
-    kit.default_preferences();
+    kit.patients_in("north");
     let commits = recording(&mut kit);
     let ordo = kit.build();
     let notes =
