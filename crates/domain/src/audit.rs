@@ -302,9 +302,21 @@ fn write_string(s: &str, out: &mut String) {
 fn hash_of(prev_hash: &str, draft: &AuditDraft) -> String {
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
-    h.update(b"\n");
-    h.update(canonical_bytes(draft));
+    h.update(link_input(draft));
     hex::encode(h.finalize())
+}
+
+/// What an entry's hash covers after the previous entry's hash: `"\n" ‖ canonical_bytes(draft)`,
+/// so that `hash = SHA-256(prev_hash ‖ link_input(draft))`, lower-case hex.
+///
+/// [`seal`] computes it here; a store may compute the same where the previous hash is kept —
+/// PostgreSQL does, in the statement that claims the chain, so that no round trip to this process
+/// is made while the chain is locked. [`verify_chain`] checks every entry, however it was sealed.
+pub fn link_input(draft: &AuditDraft) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(256);
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&canonical_bytes(draft));
+    bytes
 }
 
 /// Seals a draft onto the chain after the entry whose hash is `prev_hash`.

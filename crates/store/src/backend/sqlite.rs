@@ -2,13 +2,13 @@
 //! begin IMMEDIATE, so writers queue instead of deadlocking, and writers that queue share one
 //! commit: see `group_commit.rs`) and a pool of readers.
 
-use crate::error::{from_diesel, from_pool};
+use crate::error::{TxError, from_diesel, from_pool};
 use crate::fixed::{Bind, Fixed};
 pub(crate) use crate::schema::sqlite as schema;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
-use ordo_domain::ports::StoreResult;
+use ordo_domain::ports::{StoreError, StoreResult};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,6 +125,17 @@ impl Db {
         }
         done
     }
+
+    /// `write`: a transaction costs no round trip here, and it is what group commit shares.
+    pub(crate) fn write_one_statement<T, E>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
+    {
+        self.write(f)
+    }
 }
 
 /// Products by id in one cached statement: the ids go in as one JSON array (`json_each`), so
@@ -208,7 +219,7 @@ pub(crate) fn due_outbox_ids(
 
 /// Inserts `rows` one statement each: Diesel prepares a multi-row INSERT afresh every time
 /// (SQLite parses it again: 9% of a batch of placements), while a single-row one is prepared
-/// once and cached. Rows cost no round trip here, unlike on PostgreSQL (`pg.rs`, `rows_stock_and_claim`).
+/// once and cached. Rows cost no round trip here, unlike on PostgreSQL (`pg.rs`, `rows_stock_and_chain`).
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr) => {{
         let mut inserted = 0;
@@ -219,69 +230,103 @@ macro_rules! insert_rows {
     }};
 }
 
-/// A change's new rows, stock operations and claim on the chain, statement by statement (no
-/// round trips here): orders and notifications, the stock, the lines (`commit.rs`), then the
-/// claim. Returns the positions of the operations whose condition did not hold, and the claim
-/// when every one held and the change appends to the chain.
-pub(crate) fn rows_stock_and_claim(
+/// A change's new rows, stock operations and chain, statement by statement (no round trips
+/// here): orders and notifications, the stock, the lines (`commit.rs`), then the claim on the
+/// chain and its tail. On a shortage, reports every operation that could not be applied (the
+/// transaction then rolls back). Returns the last event number written.
+pub(crate) fn rows_stock_and_chain(
     conn: &mut Conn,
     fresh: rows::NewRows,
     ops: &[ordo_domain::stock::StockOp],
-    counts: commit::ChainCounts,
-) -> QueryResult<(Vec<usize>, Option<commit::Claim>)> {
-    use schema::{notifications::dsl as n, order_items::dsl as i, orders::dsl as o};
+    chain: commit::Chain,
+) -> Result<Option<i64>, TxError> {
+    use schema::{
+        notifications::dsl as n, order_items::dsl as i, orders::dsl as o, products::dsl as p,
+    };
     insert_rows!(conn, o::orders, fresh.orders);
     insert_rows!(conn, n::notifications, fresh.notifications);
     let failed = conditional_stock(conn, ops)?;
     if !failed.is_empty() {
-        return Ok((failed, None));
+        let mut short = Vec::with_capacity(failed.len());
+        for at in failed {
+            let Some(op) = ops.get(at) else { continue };
+            let available: Option<i64> = p::products
+                .filter(p::id.eq(op.product_id.get()))
+                .select(p::stock_quantity - p::reserved_quantity)
+                .get_result(conn)
+                .optional()?;
+            short.push((at, available.unwrap_or(0)));
+        }
+        return Err(TxError::Commit(commit::shortfalls(ops, short)));
     }
     insert_rows!(conn, i::order_items, fresh.lines);
-    let claim = counts
-        .any()
-        .then(|| claim_chain(conn, counts))
-        .transpose()?;
-    Ok((failed, claim))
+    if chain.is_empty() {
+        return Ok(None);
+    }
+    let claim = claim_chain(conn, &chain)?;
+    Ok(append_chained(conn, chain, claim)?)
 }
 
-/// Moves the head's counters on by the change's numbers and answers them with the hash before
-/// the change (the write transaction holds the database's only write lock already).
-fn claim_chain(conn: &mut Conn, counts: commit::ChainCounts) -> QueryResult<commit::Claim> {
+/// The chain's head before a change: its counters and last hash.
+struct Claim {
+    audit_seq: i64,
+    hash: String,
+    event_seq: i64,
+}
+
+/// Moves the head's counters on by the change's numbers and answers them as they were before,
+/// with the hash before the change (the write transaction holds the database's only write lock
+/// already).
+fn claim_chain(conn: &mut Conn, chain: &commit::Chain) -> Result<Claim, TxError> {
     use diesel::sql_types::{BigInt, Text};
     const CLAIM: &[&str] = &[
         "UPDATE chain_head SET audit_seq = audit_seq + ",
         ", event_seq = event_seq + ",
         " WHERE id = 1 RETURNING audit_seq, audit_hash, event_seq",
     ];
-    let binds = [Bind::Int(counts.audit), Bind::Int(counts.events)];
+    let count = |n: usize| i64::try_from(n).map_err(|e| StoreError::Other(e.to_string()));
+    let (n_audit, n_events) = (count(chain.audit.len())?, count(chain.events.len())?);
+    let binds = [Bind::Int(n_audit), Bind::Int(n_events)];
     let (audit_seq, hash, event_seq): (i64, String, i64) =
         Fixed::<(BigInt, Text, BigInt)>::new(CLAIM, &binds).get_result(conn)?;
-    Ok(commit::Claim {
-        audit_seq,
+    Ok(Claim {
+        audit_seq: audit_seq - n_audit,
         hash,
-        event_seq,
+        event_seq: event_seq - n_events,
     })
 }
 
-/// Writes a chained append's sealed audit entries and numbered events and sets the head's hash
-/// (the numbers were claimed by `append_chained`). Statement by statement: they cost no round
-/// trip here, and the IMMEDIATE transaction holds the only write lock anyway.
-pub(crate) fn append_tail(
-    conn: &mut Conn,
-    audit: Vec<rows::AuditRow>,
-    events: Vec<rows::EventRow>,
-    hash: &str,
-) -> QueryResult<()> {
+/// Seals the change's audit drafts onto the chain after `claim` and numbers its events, then
+/// writes them and sets the head's hash; returns the last event number written. Statement by
+/// statement: they cost no round trip here, and the IMMEDIATE transaction holds the only write
+/// lock anyway.
+fn append_chained(conn: &mut Conn, chain: commit::Chain, claim: Claim) -> QueryResult<Option<i64>> {
     use schema::audit_log::dsl as a;
     use schema::events::dsl as e;
     // A fixed text, so that the update is prepared once (`fixed.rs`).
     const SET_HASH: &[&str] = &["UPDATE chain_head SET audit_hash = ", " WHERE id = 1"];
-    if !audit.is_empty() {
-        insert_rows!(conn, a::audit_log, audit);
-        Fixed::<()>::new(SET_HASH, &[Bind::Text(hash)]).execute(conn)?;
+    let (mut seq, mut hash) = (claim.audit_seq, claim.hash);
+    let sealed = !chain.audit.is_empty();
+    for draft in chain.audit {
+        let entry = ordo_domain::audit::seal(draft, &hash);
+        seq += 1;
+        let row = rows::AuditRow::of_draft(seq, &entry.draft, entry.prev_hash, entry.hash);
+        hash.clone_from(&row.hash);
+        diesel::insert_into(a::audit_log)
+            .values(row)
+            .execute(conn)?;
     }
-    insert_rows!(conn, e::events, events);
-    Ok(())
+    if sealed {
+        Fixed::<()>::new(SET_HASH, &[Bind::Text(&hash)]).execute(conn)?;
+    }
+    let mut seq = claim.event_seq;
+    for event in &chain.events {
+        seq += 1;
+        diesel::insert_into(e::events)
+            .values(rows::EventRow::of(seq, event))
+            .execute(conn)?;
+    }
+    Ok((!chain.events.is_empty()).then_some(seq))
 }
 
 pub(crate) mod rows {

@@ -2,7 +2,7 @@
 //
 // Lock order, the same in every transaction so two never wait on each other: the order row
 // (conditional update), then product rows in ascending id, then the chain head (taken by the
-// update that claims the chain's numbers, in each backend's `rows_stock_and_claim`). On
+// update that claims the chain's numbers, in each backend's `rows_stock_and_chain`). On
 // PostgreSQL a new order's and its notifications' rows go in after the claim, in the same
 // statement, so their foreign key checks lock (`FOR KEY SHARE`) the patient, territory and user
 // rows while the head is held. No change updates those rows' keys or deletes them, so none locks
@@ -17,18 +17,30 @@
 // already and the check adds no shared (multixact) lock.
 
 use super::rows::*;
-use super::{Conn, Db, append_tail, rows_stock_and_claim, schema};
+use super::{Conn, Db, rows_stock_and_chain, schema};
 use crate::error::TxError;
 use crate::types::{DbTime, DbUuid};
 use diesel::prelude::*;
-use ordo_domain::audit::{AuditAction, seal};
+use ordo_domain::audit::AuditAction;
 use ordo_domain::ports::{Change, CommitError, Committed, UnitOfWork, Write};
 use ordo_domain::stock::{Shortfall, StockOp};
 
 impl UnitOfWork for Db {
     fn commit(&self, change: Change) -> Result<Committed, CommitError> {
-        self.write(|conn| apply(conn, change)).map_err(TxError::into_commit)
+        if goes_in_one_statement(&change) {
+            // A placement without an idempotency key: nothing precedes `rows_stock_and_chain`,
+            // which makes one statement on PostgreSQL.
+            self.write_one_statement(|conn| apply(conn, change)).map_err(TxError::into_commit)
+        } else {
+            self.write(|conn| apply(conn, change)).map_err(TxError::into_commit)
+        }
     }
+}
+
+/// Whether `apply` writes `change` with `rows_stock_and_chain` alone: it has only new orders
+/// (which go in with its other new rows) and no idempotency key.
+fn goes_in_one_statement(change: &Change) -> bool {
+    change.idempotency.is_none() && change.writes.iter().all(|w| matches!(w, Write::InsertOrder(_)))
 }
 
 fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
@@ -67,73 +79,43 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
             .execute(conn)?;
     }
     fresh.notifications = change.notifications.iter().map(NotificationRow::of).collect();
+    if let Some(id) = committed.product_id {
+        for d in change.audit.iter_mut().filter(|d| d.action == AuditAction::ProductCreated) {
+            d.entity_id = id.to_string();
+        }
+    }
     // Stock late, followed only by the new order's lines (see the top of this file) and the
     // chain: product rows stay locked only for the rest of the transaction, which concurrent
     // orders for the same products wait on.
-    let counts = ChainCounts {
-        audit: row_count(change.audit.len())?,
-        events: row_count(change.events.len())?,
-    };
-    if let Some(claim) = apply_rows_stock_and_claim(conn, fresh, &change.stock, counts)? {
-        if let Some(id) = committed.product_id {
-            for d in change.audit.iter_mut().filter(|d| d.action == AuditAction::ProductCreated) {
-                d.entity_id = id.to_string();
-            }
-        }
-        committed.last_event = append_chained(conn, change, counts, claim)?;
-    }
+    let mut ops = change.stock;
+    ops.sort_by_key(|op| op.product_id);
+    let chain = Chain { audit: change.audit, events: change.events };
+    committed.last_event = rows_stock_and_chain(conn, fresh, &ops, chain)?;
     Ok(committed)
 }
 
-/// How many audit entries and events a change appends to the chain.
-#[derive(Clone, Copy)]
-pub(crate) struct ChainCounts {
-    pub audit: i64,
-    pub events: i64,
+/// What a change appends to the chain: audit drafts to seal, events to number.
+pub(crate) struct Chain {
+    pub audit: Vec<ordo_domain::audit::AuditDraft>,
+    pub events: Vec<ordo_domain::event::NewEvent>,
 }
 
-impl ChainCounts {
-    pub(crate) fn any(self) -> bool {
-        self.audit > 0 || self.events > 0
+impl Chain {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.audit.is_empty() && self.events.is_empty()
     }
 }
 
-/// A change's claim on the chain: the head's counters after it, and its hash before it.
-pub(crate) struct Claim {
-    pub audit_seq: i64,
-    pub hash: String,
-    pub event_seq: i64,
-}
-
-/// Writes the change's new rows, applies every stock operation as a conditional update, in
-/// product order, and claims the chain (`rows_stock_and_claim`, in the order the comment at the
-/// top of this file asks). If any operation cannot be applied, reports every one that could not
-/// (the transaction then rolls back). The claim is there when the change appends to the chain.
-fn apply_rows_stock_and_claim(
-    conn: &mut Conn,
-    fresh: NewRows,
-    ops: &[StockOp],
-    counts: ChainCounts,
-) -> Result<Option<Claim>, TxError> {
-    use schema::products::dsl as p;
-    let mut ops = ops.to_vec();
-    ops.sort_by_key(|op| op.product_id);
-    let mut short = Vec::new();
-    let (failed, claim) = rows_stock_and_claim(conn, fresh, &ops, counts)?;
-    for at in failed {
-        let Some(op) = ops.get(at) else { continue };
-        let available: Option<i64> = p::products
-            .filter(p::id.eq(op.product_id.get()))
-            .select(p::stock_quantity - p::reserved_quantity)
-            .get_result(conn)
-            .optional()?;
-        short.push(Shortfall {
-            product_id: op.product_id,
-            requested: op.quantity,
-            available: available.unwrap_or(0),
-        });
-    }
-    if short.is_empty() { Ok(claim) } else { Err(TxError::Commit(CommitError::Shortage(short))) }
+/// The shortfalls of the operations at `positions` of `ops`, given what each has available.
+pub(crate) fn shortfalls(ops: &[StockOp], positions: impl IntoIterator<Item = (usize, i64)>) -> CommitError {
+    let short = positions
+        .into_iter()
+        .filter_map(|(at, available)| {
+            let op = ops.get(at)?;
+            Some(Shortfall { product_id: op.product_id, requested: op.quantity, available })
+        })
+        .collect();
+    CommitError::Shortage(short)
 }
 
 /// What `apply_write` did, and what it left to do.
@@ -257,46 +239,4 @@ fn replace_territories(conn: &mut Conn, user: &ordo_domain::people::User) -> Que
         diesel::insert_into(ut::user_territories).values(rows).execute(conn)?;
     }
     Ok(())
-}
-
-/// Seals the change's audit drafts onto the chain and numbers its events, under the head lock
-/// its claim took; returns the last event number written.
-///
-/// One statement while the lock is held, then the commit: everything else of the change is
-/// already written. On PostgreSQL the head row lock lasts until COMMIT and every other writer
-/// queues on it, so each round trip made while holding it is paid by all of them (a lock convoy:
-/// docs/PERFORMANCE.md).
-fn append_chained(
-    conn: &mut Conn,
-    change: Change,
-    counts: ChainCounts,
-    claim: Claim,
-) -> Result<Option<i64>, TxError> {
-    // The claim gives the counters after it and the hash before this change's entries.
-    let mut audit_seq = claim.audit_seq - counts.audit;
-    let mut hash = claim.hash;
-    let mut audit_rows = Vec::with_capacity(change.audit.len());
-    for draft in change.audit {
-        let entry = seal(draft, &hash);
-        audit_seq += 1;
-        hash.clone_from(&entry.hash);
-        audit_rows.push(AuditRow::of(audit_seq, &entry));
-    }
-    let mut event_seq = claim.event_seq - counts.events;
-    let event_rows: Vec<_> = change
-        .events
-        .iter()
-        .map(|ev| {
-            event_seq += 1;
-            EventRow::of(event_seq, ev)
-        })
-        .collect();
-    let last_event = (!event_rows.is_empty()).then_some(event_seq);
-    // The entries, the events and the head's new hash: one statement on PostgreSQL.
-    append_tail(conn, audit_rows, event_rows, &hash)?;
-    Ok(last_event)
-}
-
-fn row_count(n: usize) -> Result<i64, TxError> {
-    i64::try_from(n).map_err(|e| TxError::Store(ordo_domain::ports::StoreError::Other(e.to_string())))
 }

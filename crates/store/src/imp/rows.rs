@@ -223,7 +223,7 @@ pub(crate) struct OrderRow {
     pub updated_at: DbTime,
 }
 
-/// A change's new rows that go in with its stock operations (`rows_stock_and_claim` of each backend).
+/// A change's new rows that go in with its stock operations (`rows_stock_and_chain` of each backend).
 #[derive(Default)]
 pub(crate) struct NewRows {
     pub orders: Vec<OrderRow>,
@@ -347,8 +347,8 @@ pub(crate) struct AuditRow {
 }
 
 impl AuditRow {
-    pub(crate) fn of(seq: i64, e: &AuditEntry) -> Self {
-        let d = &e.draft;
+    /// The row of `d`, with its place on the chain.
+    pub(crate) fn of_draft(seq: i64, d: &AuditDraft, prev_hash: String, hash: String) -> Self {
         Self {
             seq,
             id: DbUuid(d.id.as_uuid()),
@@ -362,8 +362,8 @@ impl AuditRow {
             to_status: d.to_status.map(|s| s.as_str().to_owned()),
             notes: d.notes.clone(),
             data: DbJson(d.data.clone()),
-            prev_hash: e.prev_hash.clone(),
-            hash: e.hash.clone(),
+            prev_hash,
+            hash,
         }
     }
 
