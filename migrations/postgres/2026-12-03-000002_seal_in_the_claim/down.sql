@@ -1,1 +1,1 @@
-DROP FUNCTION IF EXISTS ordo_stock_claim_and_seal(BIGINT[], TEXT[], BIGINT[], BYTEA[], BIGINT);
+DROP FUNCTION IF EXISTS ordo_stock_claim_and_seal(BIGINT[], TEXT[], BIGINT[], BYTEA[], BIGINT, BIGINT);

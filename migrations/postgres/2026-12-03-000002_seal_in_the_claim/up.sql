@@ -17,8 +17,15 @@
 --
 -- `ordo_stock_and_claim` stays for instances of the previous version during a rolling upgrade:
 -- both lock the head the same way and seal by the same formula.
+--
+-- `rows_first` is the number of rows the statement's other inserts (orders, notifications,
+-- lines) wrote; the function does not use it. Passing it makes PostgreSQL run those inserts
+-- before the call, since a call's arguments are computed before it: the product rows and the
+-- head are then locked only for the rest of the statement (the audit entries, the events, the
+-- foreign key checks at its end) and the commit.
 CREATE FUNCTION ordo_stock_claim_and_seal(
     ids BIGINT[], kinds TEXT[], quantities BIGINT[], links BYTEA[], n_events BIGINT,
+    rows_first BIGINT,
     OUT audit_before BIGINT, OUT prev_hashes TEXT[], OUT hashes TEXT[], OUT events_before BIGINT)
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -449,13 +449,15 @@ const SHORT_STOCK: &str = "ordo_short_stock";
 /// shortage the function raises, the statement keeps nothing, and every short operation is
 /// reported. Returns the last event number written.
 ///
-/// The order within the statement is the one `commit.rs` asks for, by how PostgreSQL runs it:
-/// the main `SELECT` reads `c` first, so the function's conditional updates lock the product rows
-/// (in product order) and then the chain head; then the `WITH` inserts nobody reads run, each to
-/// completion, in their order (orders, notifications, lines, audit entries, events); last, at
-/// the statement's end, the foreign key checks of the new rows. Product rows and head stay locked
-/// until the commit; with the entries sealed in the statement, no round trip to this process is
-/// made while they are held, only the one to COMMIT.
+/// The order within the statement, by how PostgreSQL runs it: the main `SELECT` reads `c`, whose
+/// call reads the new rows' inserts (`w0`, `w1`, … `RETURNING 1`) among its arguments, so those
+/// run first, taking no lock anyone else waits for; then the function's conditional updates lock
+/// the product rows (in product order) and the chain head; then the audit and event inserts
+/// nobody reads run, each to completion; last, at the statement's end, the foreign key checks of
+/// every new row — a line's on its product row, which this transaction holds already, so no
+/// shared lock piles up there (`commit.rs`). Product rows and head stay locked until the commit:
+/// for the function, the audit entries, the events and the checks, with no round trip to this
+/// process (the entries are sealed in the statement) and, for a placement, none to COMMIT.
 pub(crate) fn rows_stock_and_chain(
     conn: &mut Conn,
     fresh: rows::NewRows,
@@ -660,7 +662,7 @@ impl QueryFragment<Backend> for ChangeStatement {
         for (at, insert) in self.inserts.iter().enumerate() {
             out.push_sql(&format!("w{at} AS ("));
             insert.walk_ast(out.reborrow())?;
-            out.push_sql("), ");
+            out.push_sql(" RETURNING 1), ");
         }
         // Read by the main statement and by the audit and event inserts: run once, first.
         out.push_sql("c AS MATERIALIZED (SELECT * FROM ordo_stock_claim_and_seal(");
@@ -673,6 +675,11 @@ impl QueryFragment<Backend> for ChangeStatement {
         out.push_bind_param::<Array<Bytea>, _>(&self.audit.link)?;
         out.push_sql(", ");
         out.push_bind_param::<BigInt, _>(&self.n_events)?;
+        // The rows inserted first: reading them here runs those inserts before the call.
+        out.push_sql(", 0");
+        for at in 0..self.inserts.len() {
+            out.push_sql(&format!(" + (SELECT count(*) FROM w{at})"));
+        }
         out.push_sql("))");
         if !self.audit.link.is_empty() {
             out.push_sql(", a AS (");

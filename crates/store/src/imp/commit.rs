@@ -3,9 +3,9 @@
 // Lock order, the same in every transaction so two never wait on each other: the order row
 // (conditional update), then product rows in ascending id, then the chain head (taken by the
 // update that claims the chain's numbers, in each backend's `rows_stock_and_chain`). On
-// PostgreSQL a new order's and its notifications' rows go in after the claim, in the same
-// statement, so their foreign key checks lock (`FOR KEY SHARE`) the patient, territory and user
-// rows while the head is held. No change updates those rows' keys or deletes them, so none locks
+// PostgreSQL a change's new rows go in with the claim, in the same statement, whose foreign key
+// checks run at its end: they lock (`FOR KEY SHARE`) the patient, territory and user rows while
+// the head is held. No change updates those rows' keys or deletes them, so none locks
 // them more strongly; a change that ever does must not then claim the head, or it could deadlock
 // with a placement.
 //
