@@ -181,6 +181,31 @@ impl Db {
         }
         done
     }
+
+    /// Runs `f`, which must make exactly one statement that locks no row other writers queue
+    /// for, as a transaction of its own that waits for its own flush (the session's
+    /// `synchronous_commit = on`): one round trip, where `write` makes three. For the outbox's
+    /// marks, one after every send.
+    pub(crate) fn write_statement<T, E>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
+    {
+        let mut conn = self.pool.get().map_err(from_pool)?;
+        // Its commit's flush covers every commit made before it, as a settle's does.
+        let ticket = self.settles.begin();
+        let done = f(&mut conn);
+        if done.is_ok() {
+            self.settles.finish(ticket);
+        }
+        drop(conn);
+        if done.is_ok() {
+            self.on_commit.fire();
+        }
+        done
+    }
 }
 
 /// How long the event tail waits for a write's flush before it flushes itself.

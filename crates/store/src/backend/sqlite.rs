@@ -127,6 +127,17 @@ impl Db {
     }
 
     /// `write`: a transaction costs no round trip here, and it is what group commit shares.
+    pub(crate) fn write_statement<T, E>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
+    {
+        self.write(f)
+    }
+
+    /// `write`, as `write_statement` is.
     pub(crate) fn write_one_statement<T, E>(
         &self,
         f: impl FnOnce(&mut Conn) -> Result<T, E>,

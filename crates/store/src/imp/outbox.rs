@@ -218,7 +218,8 @@ impl NotificationStore for Db {
             "",
         ];
         let binds = [Bind::Time(DbTime::of(at)), Bind::Uuid(DbUuid(id.as_uuid()))];
-        self.write(|c| -> Result<(), TxError> {
+        // One statement on a row that only this dispatcher's claim holds.
+        self.write_statement(|c| -> Result<(), TxError> {
             Fixed::<()>::new(SENT, &binds).execute(c)?;
             Ok(())
         })
@@ -235,7 +236,7 @@ impl NotificationStore for Db {
         use schema::notifications::dsl as n;
         let status = if retry_at.is_some() { "pending" } else { "failed" };
         let attempts = i32::try_from(attempts).unwrap_or(i32::MAX);
-        self.write(|c| -> Result<(), TxError> {
+        self.write_statement(|c| -> Result<(), TxError> {
             diesel::update(n::notifications.filter(n::id.eq(DbUuid(id.as_uuid()))))
                 .set((
                     n::status.eq(status),

@@ -59,50 +59,59 @@ fn a_write_is_durable_when_it_returns() {
     );
 }
 
+#[derive(QueryableByName)]
+struct Written {
+    #[diesel(sql_type = Text)]
+    lsn: String,
+}
+
+/// Writes 20 rows into a new table, each by `write` given the statement's text; answers how many
+/// writes returned before the WAL holding their row was flushed, and how many rows there are.
+fn one_statement_writes(
+    db: &Db,
+    statement: &str,
+    write: impl Fn(&Db, &str) -> Result<Written, TxError>,
+) -> (usize, i64) {
+    let table = format!("durable_one_{}", uuid::Uuid::new_v4().simple());
+    db.read(|c| c.batch_execute(&format!("CREATE TABLE {table} (n int)")))
+        .unwrap();
+    let statement = statement.replace("{table}", &table);
+    let mut not_flushed = 0;
+    for _ in 0..20 {
+        let written = write(db, &statement).unwrap();
+        not_flushed += usize::from(!db.read(|c| flushed_past(c, &written.lsn)).unwrap());
+    }
+    let count = format!("(SELECT count(*) FROM {table})");
+    let rows: i64 = db
+        .read(|c| diesel::select(sql::<diesel::sql_types::BigInt>(&count)).get_result(c))
+        .unwrap();
+    db.read(|c| c.batch_execute(&format!("DROP TABLE {table}")))
+        .unwrap();
+    (not_flushed, rows)
+}
+
 /// The same for a change sent as one statement without `BEGIN`, whose statement turns the
-/// flush off for its own transaction (as `ordo_stock_claim_and_seal` does): when the write
-/// returns, the WAL holding its work is on disk.
+/// flush off for its own transaction (as `ordo_stock_claim_and_seal` does), and for an outbox
+/// mark, a plain statement: when the write returns, the WAL holding its work is on disk.
 #[test]
 fn a_one_statement_write_is_durable_when_it_returns() {
     let Some(url) = pg_url() else { return };
     let db = Db::open(&url, 2, Duration::from_secs(10)).unwrap();
-    let table = format!("durable_one_{}", uuid::Uuid::new_v4().simple());
-    db.read(|c| c.batch_execute(&format!("CREATE TABLE {table} (n int)")))
-        .unwrap();
     // The WAL's end once the row is written, from the statement itself.
-    let insert = format!(
-        "WITH off AS (SELECT set_config('synchronous_commit', 'off', true)) \
-         INSERT INTO {table} SELECT 1 FROM off RETURNING pg_current_wal_insert_lsn()::text AS lsn"
-    );
-    #[derive(QueryableByName)]
-    struct Written {
-        #[diesel(sql_type = Text)]
-        lsn: String,
-    }
-    let mut not_flushed = 0;
-    for _ in 0..20 {
-        let written = db
-            .write_one_statement(|c| -> Result<Written, TxError> {
-                Ok(diesel::sql_query(&insert).get_result(c)?)
-            })
-            .unwrap();
-        let flushed = db.read(|c| flushed_past(c, &written.lsn)).unwrap();
-        not_flushed += usize::from(!flushed);
-    }
-    let rows: i64 = db
-        .read(|c| {
-            diesel::select(sql::<diesel::sql_types::BigInt>(&format!(
-                "(SELECT count(*) FROM {table})"
-            )))
-            .get_result(c)
-        })
-        .unwrap();
-    db.read(|c| c.batch_execute(&format!("DROP TABLE {table}")))
-        .unwrap();
-    assert_eq!(rows, 20, "each statement committed on its own");
+    let early = "WITH off AS (SELECT set_config('synchronous_commit', 'off', true)) \
+                 INSERT INTO {table} SELECT 1 FROM off \
+                 RETURNING pg_current_wal_insert_lsn()::text AS lsn";
+    let plain = "INSERT INTO {table} VALUES (1) RETURNING pg_current_wal_insert_lsn()::text AS lsn";
+    let by_change = one_statement_writes(&db, early, |db, s| {
+        db.write_one_statement(|c| Ok(diesel::sql_query(s).get_result(c)?))
+    });
+    let by_mark = one_statement_writes(&db, plain, |db, s| {
+        db.write_statement(|c| Ok(diesel::sql_query(s).get_result(c)?))
+    });
     assert_eq!(
-        not_flushed, 0,
-        "one-statement writes returned before their WAL was flushed"
+        (by_change, by_mark),
+        ((0, 20), (0, 20)),
+        "(writes returned before their WAL was flushed, rows committed), each statement on its own"
     );
 }
 
