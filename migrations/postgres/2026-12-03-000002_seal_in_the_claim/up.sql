@@ -23,9 +23,14 @@
 -- before the call, since a call's arguments are computed before it: the product rows and the
 -- head are then locked only for the rest of the statement (the audit entries, the events, the
 -- foreign key checks at its end) and the commit.
+--
+-- `updates_made` is how many of the change's `updates_expected` conditional row updates (an
+-- order's, on the version it was computed from) took place, in the same statement before the
+-- call; fewer raises `ordo_stale_version` before any stock is touched: another change of the
+-- same order won the race.
 CREATE FUNCTION ordo_stock_claim_and_seal(
     ids BIGINT[], kinds TEXT[], quantities BIGINT[], links BYTEA[], n_events BIGINT,
-    rows_first BIGINT,
+    rows_first BIGINT, updates_expected BIGINT, updates_made BIGINT,
     OUT audit_before BIGINT, OUT prev_hashes TEXT[], OUT hashes TEXT[], OUT events_before BIGINT)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -36,6 +41,9 @@ BEGIN
     -- The COMMIT does not wait for the WAL flush (the store's settle does, once no lock is
     -- held); set here too, for the transaction only, so that a change sent without BEGIN has it.
     PERFORM set_config('synchronous_commit', 'off', true);
+    IF updates_made < updates_expected THEN
+        RAISE EXCEPTION 'ordo_stale_version';
+    END IF;
     failed := ordo_apply_stock(ids, kinds, quantities);
     IF cardinality(failed) > 0 THEN
         RAISE EXCEPTION 'ordo_short_stock' USING DETAIL = (

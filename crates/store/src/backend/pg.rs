@@ -467,6 +467,9 @@ pub(crate) fn products_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<r
 /// `position:available,…`, 1-based).
 const SHORT_STOCK: &str = "ordo_short_stock";
 
+/// The message `ordo_stock_claim_and_seal` raises when an order update found another version.
+const STALE_VERSION: &str = "ordo_stale_version";
+
 /// A change's new rows, its stock operations (sorted by product), its claim on the chain, its
 /// sealed audit entries and its numbered events in one statement, one round trip: `WITH` an
 /// insert for each table that has rows, `c AS (SELECT … FROM ordo_stock_claim_and_seal(…))`,
@@ -489,6 +492,9 @@ pub(crate) fn rows_stock_and_chain(
     ops: &[ordo_domain::stock::StockOp],
     chain: commit::Chain,
 ) -> Result<Option<i64>, crate::error::TxError> {
+    let updates = i64::try_from(fresh.updates.len())
+        .map_err(|e| ordo_domain::ports::StoreError::Other(e.to_string()))?;
+    let order_updates = (updates > 0).then(|| OrderUpdates::of(fresh.updates));
     let mut inserts: Vec<Box<dyn QueryFragment<Backend>>> = Vec::new();
     if !fresh.orders.is_empty() {
         inserts.push(Box::new(OrderColumns::of(fresh.orders)));
@@ -499,12 +505,14 @@ pub(crate) fn rows_stock_and_chain(
     if !fresh.lines.is_empty() {
         inserts.push(Box::new(ItemColumns::of(fresh.lines)));
     }
-    if inserts.is_empty() && ops.is_empty() && chain.is_empty() {
+    if order_updates.is_none() && inserts.is_empty() && ops.is_empty() && chain.is_empty() {
         return Ok(None);
     }
     let n_events = i64::try_from(chain.events.len())
         .map_err(|e| ordo_domain::ports::StoreError::Other(e.to_string()))?;
     let statement = ChangeStatement {
+        order_updates,
+        updates,
         inserts,
         stock: StockOps::new(ops),
         audit: AuditColumns::of(&chain.audit),
@@ -515,6 +523,11 @@ pub(crate) fn rows_stock_and_chain(
     };
     match statement.get_result::<Option<i64>>(conn) {
         Ok(before) => Ok(before.filter(|_| n_events > 0).map(|b| b + n_events)),
+        Err(diesel::result::Error::DatabaseError(_, info)) if info.message() == STALE_VERSION => {
+            Err(crate::error::TxError::Commit(
+                ordo_domain::ports::CommitError::StaleVersion,
+            ))
+        }
         Err(diesel::result::Error::DatabaseError(_, info)) if info.message() == SHORT_STOCK => {
             let short = parse_shortage(info.details().unwrap_or_default());
             Err(crate::error::TxError::Commit(commit::shortfalls(
@@ -564,6 +577,9 @@ impl StockOps {
 
 /// The statement of `rows_stock_and_chain`.
 struct ChangeStatement {
+    order_updates: Option<OrderUpdates>,
+    /// How many orders `order_updates` updates when none has lost a race.
+    updates: i64,
     inserts: Vec<Box<dyn QueryFragment<Backend>>>,
     stock: StockOps,
     /// Empty when the change has no audit entry.
@@ -609,12 +625,12 @@ macro_rules! unnest_insert {
             }
         }
 
-        impl QueryFragment<Backend> for $name {
-            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Backend>) -> QueryResult<()> {
-                const COLUMNS: &[&str] = &[$(stringify!($field)),+];
-                out.push_sql(concat!("INSERT INTO ", $table, " ("));
-                out.push_sql(&COLUMNS.join(", "));
-                out.push_sql(") SELECT * FROM unnest(");
+        impl $name {
+            /// The table's columns, in the order of the arrays.
+            const COLUMNS: &[&str] = &[$(stringify!($field)),+];
+
+            /// The arrays, one bind parameter each, separated by commas.
+            fn walk_arrays<'b>(&'b self, out: &mut AstPass<'_, 'b, Backend>) -> QueryResult<()> {
                 let mut first = true;
                 $(
                     if !std::mem::take(&mut first) {
@@ -622,6 +638,16 @@ macro_rules! unnest_insert {
                     }
                     out.push_bind_param::<sql_types::Array<$sql>, _>(&self.$field)?;
                 )+
+                Ok(())
+            }
+        }
+
+        impl QueryFragment<Backend> for $name {
+            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Backend>) -> QueryResult<()> {
+                out.push_sql(concat!("INSERT INTO ", $table, " ("));
+                out.push_sql(&Self::COLUMNS.join(", "));
+                out.push_sql(") SELECT * FROM unnest(");
+                self.walk_arrays(&mut out)?;
                 out.push_sql(")");
                 Ok(())
             }
@@ -649,6 +675,46 @@ unnest_insert!(OrderColumns, rows::OrderRow, "orders", {
     created_at: DbTime => sql_types::Timestamptz,
     updated_at: DbTime => sql_types::Timestamptz,
 });
+
+/// Orders updated on the version each was computed from: `UPDATE orders … FROM unnest(…)`,
+/// answering a row for each that was still at that version.
+struct OrderUpdates {
+    rows: OrderColumns,
+    expected_version: Vec<i64>,
+}
+
+impl OrderUpdates {
+    fn of(updates: Vec<(rows::OrderRow, i64)>) -> Self {
+        let (rows, expected_version): (Vec<_>, Vec<_>) = updates.into_iter().unzip();
+        Self {
+            rows: OrderColumns::of(rows),
+            expected_version,
+        }
+    }
+}
+
+impl QueryFragment<Backend> for OrderUpdates {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Backend>) -> QueryResult<()> {
+        let columns = OrderColumns::COLUMNS;
+        let set: Vec<String> = columns
+            .iter()
+            .filter(|c| **c != "id")
+            .map(|c| format!("{c} = r.{c}"))
+            .collect();
+        out.push_sql("UPDATE orders AS t SET ");
+        out.push_sql(&set.join(", "));
+        out.push_sql(" FROM unnest(");
+        self.rows.walk_arrays(&mut out)?;
+        out.push_sql(", ");
+        out.push_bind_param::<sql_types::Array<sql_types::BigInt>, _>(&self.expected_version)?;
+        out.push_sql(&format!(
+            ") AS r ({}, expected_version)",
+            columns.join(", ")
+        ));
+        out.push_sql(" WHERE t.id = r.id AND t.version = r.expected_version RETURNING 1");
+        Ok(())
+    }
+}
 
 unnest_insert!(ItemColumns, rows::ItemRow, "order_items", {
     order_id: DbUuid => sql_types::Uuid,
@@ -684,6 +750,11 @@ impl QueryFragment<Backend> for ChangeStatement {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Backend>) -> QueryResult<()> {
         use sql_types::{Array, BigInt, Bytea, Text};
         out.push_sql("WITH ");
+        if let Some(updates) = &self.order_updates {
+            out.push_sql("upd AS (");
+            updates.walk_ast(out.reborrow())?;
+            out.push_sql("), ");
+        }
         for (at, insert) in self.inserts.iter().enumerate() {
             out.push_sql(&format!("w{at} AS ("));
             insert.walk_ast(out.reborrow())?;
@@ -705,6 +776,14 @@ impl QueryFragment<Backend> for ChangeStatement {
         for at in 0..self.inserts.len() {
             out.push_sql(&format!(" + (SELECT count(*) FROM w{at})"));
         }
+        // The order updates, also run before the call, and how many took place.
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&self.updates)?;
+        out.push_sql(if self.order_updates.is_some() {
+            ", (SELECT count(*) FROM upd)"
+        } else {
+            ", 0"
+        });
         out.push_sql("))");
         if !self.audit.link.is_empty() {
             out.push_sql(", a AS (");

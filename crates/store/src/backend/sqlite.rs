@@ -5,10 +5,11 @@
 use crate::error::{TxError, from_diesel, from_pool};
 use crate::fixed::{Bind, Fixed};
 pub(crate) use crate::schema::sqlite as schema;
+use crate::types::DbUuid;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
-use ordo_domain::ports::{StoreError, StoreResult};
+use ordo_domain::ports::{CommitError, StoreError, StoreResult};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -241,9 +242,9 @@ macro_rules! insert_rows {
     }};
 }
 
-/// A change's new rows, stock operations and chain, statement by statement (no round trips
-/// here): orders and notifications, the stock, the lines (`commit.rs`), then the claim on the
-/// chain and its tail. On a shortage, reports every operation that could not be applied (the
+/// A change's rows, stock operations and chain, statement by statement (no round trips
+/// here): order updates, new orders and notifications, the stock, the lines (`commit.rs`),
+/// then the claim on the chain and its tail. On a shortage, reports every operation that could not be applied (the
 /// transaction then rolls back). Returns the last event number written.
 pub(crate) fn rows_stock_and_chain(
     conn: &mut Conn,
@@ -254,6 +255,19 @@ pub(crate) fn rows_stock_and_chain(
     use schema::{
         notifications::dsl as n, order_items::dsl as i, orders::dsl as o, products::dsl as p,
     };
+    for (order, expected_version) in fresh.updates {
+        let this = o::id.eq(DbUuid(order.id.0));
+        let n = diesel::update(
+            o::orders
+                .filter(this)
+                .filter(o::version.eq(expected_version)),
+        )
+        .set(order)
+        .execute(conn)?;
+        if n == 0 {
+            return Err(TxError::Commit(CommitError::StaleVersion));
+        }
+    }
     insert_rows!(conn, o::orders, fresh.orders);
     insert_rows!(conn, n::notifications, fresh.notifications);
     let failed = conditional_stock(conn, ops)?;

@@ -28,8 +28,8 @@ use ordo_domain::stock::{Shortfall, StockOp};
 impl UnitOfWork for Db {
     fn commit(&self, change: Change) -> Result<Committed, CommitError> {
         if goes_in_one_statement(&change) {
-            // A placement without an idempotency key: nothing precedes `rows_stock_and_chain`,
-            // which makes one statement on PostgreSQL.
+            // A placement without an idempotency key, a status change: nothing precedes
+            // `rows_stock_and_chain`, which makes one statement on PostgreSQL.
             self.write_one_statement(|conn| apply(conn, change)).map_err(TxError::into_commit)
         } else {
             self.write(|conn| apply(conn, change)).map_err(TxError::into_commit)
@@ -37,16 +37,18 @@ impl UnitOfWork for Db {
     }
 }
 
-/// Whether `apply` writes `change` with `rows_stock_and_chain` alone: it has only new orders
-/// (which go in with its other new rows) and no idempotency key.
+/// Whether `apply` writes `change` with `rows_stock_and_chain` alone: its rows are new orders
+/// and order updates (which go in with its other new rows), and it has no idempotency key.
 fn goes_in_one_statement(change: &Change) -> bool {
-    change.idempotency.is_none() && change.writes.iter().all(|w| matches!(w, Write::InsertOrder(_)))
+    change.idempotency.is_none()
+        && change.writes.iter().all(|w| matches!(w, Write::InsertOrder(_) | Write::UpdateOrder { .. }))
 }
 
 fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
     let mut committed = Committed::default();
     let mut fresh = NewRows::default();
-    // Rows first: an order update that lost a race fails here, before anything else is done.
+    // Rows first. An order update is made by `rows_stock_and_chain`, before any other row of
+    // the change: one that lost a race fails there, before anything else is done.
     for write in std::mem::take(&mut change.writes) {
         match apply_write(conn, write)? {
             Applied::Row => {}
@@ -55,6 +57,7 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
                 fresh.orders.push(*order);
                 fresh.lines.extend(items);
             }
+            Applied::Update(order, expected_version) => fresh.updates.push((*order, expected_version)),
         }
     }
     if let Some(rec) = &change.idempotency {
@@ -126,6 +129,8 @@ enum Applied {
     /// An order, to go in with the change's other new rows, and its lines (after the stock
     /// update).
     Order(Box<OrderRow>, Vec<ItemRow>),
+    /// An order to update on the version it was computed from, first of the change's rows.
+    Update(Box<OrderRow>, i64),
 }
 
 /// Writes one row.
@@ -138,15 +143,7 @@ fn apply_write(conn: &mut Conn, write: Write) -> Result<Applied, TxError> {
             ));
         }
         Write::UpdateOrder { order, expected_version } => {
-            use schema::orders::dsl as o;
-            let n = diesel::update(
-                o::orders.filter(o::id.eq(DbUuid(order.id.as_uuid()))).filter(o::version.eq(expected_version)),
-            )
-            .set(OrderRow::of(&order))
-            .execute(conn)?;
-            if n == 0 {
-                return Err(TxError::Commit(CommitError::StaleVersion));
-            }
+            return Ok(Applied::Update(Box::new(OrderRow::of(&order)), expected_version));
         }
         Write::InsertProduct(new, at) => {
             use schema::products::dsl as p;

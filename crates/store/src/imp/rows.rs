@@ -223,9 +223,12 @@ pub(crate) struct OrderRow {
     pub updated_at: DbTime,
 }
 
-/// A change's new rows that go in with its stock operations (`rows_stock_and_chain` of each backend).
+/// A change's rows that go in with its stock operations (`rows_stock_and_chain` of each backend).
 #[derive(Default)]
 pub(crate) struct NewRows {
+    /// Orders to update, each on the version it was computed from: first of all (the lock
+    /// order, `commit.rs`).
+    pub updates: Vec<(OrderRow, i64)>,
     pub orders: Vec<OrderRow>,
     pub notifications: Vec<NotificationRow>,
     /// The new orders' lines, which go in after the stock update (`commit.rs`).

@@ -23,6 +23,7 @@ contract!(
     adjustments_never_go_below_reserved,
     notifications_reach_the_outbox_and_inbox,
     a_patient_reads_with_territory_and_preferences,
+    an_order_update_on_a_stale_version_writes_nothing,
 );
 
 fn change(to: OrderStatus) -> StatusChange {
@@ -582,4 +583,60 @@ fn a_patient_reads_with_territory_and_preferences(db: &TestDb) {
 
     let stranger = PatientId::from_uuid(uuid::Uuid::from_u128(7));
     assert_eq!(read(stranger), None);
+}
+
+/// The store's half of "of two racing transitions exactly one wins": a change computed from a
+/// version the order has left is refused whole — no stock moved, no audit entry, no event.
+fn an_order_update_on_a_stale_version_writes_nothing(db: &TestDb) {
+    use ordo_domain::audit::{AuditAction, AuditDraft};
+    use ordo_domain::event::NewEvent;
+    use ordo_domain::ids::AuditId;
+    use ordo_domain::order::status::StockEffect;
+    use ordo_domain::ports::{Change, CommitError, Write};
+    let w = world(db, &[10]);
+    let p = w.products[0];
+    let id = w.place(&[(p, 4)]);
+    let ports = db.store.ports();
+    let order = ports.orders.get(id).unwrap().unwrap();
+    let head = ports.events.head().unwrap();
+    let entries = w.ordo.verify_audit().unwrap().unwrap();
+    let mut next = order.clone();
+    next.status = OrderStatus::Rejected;
+    next.version += 1;
+    let draft = AuditDraft::new(
+        AuditId::from_uuid(uuid::Uuid::now_v7()),
+        order.updated_at,
+        None,
+        AuditAction::OrderStatusChanged,
+        EntityType::Order,
+        id.to_string(),
+    );
+    let change = |expected_version| Change {
+        stock: ordo_domain::stock::ops_for(StockEffect::Release, &order.items),
+        writes: vec![Write::UpdateOrder {
+            order: Box::new(next.clone()),
+            expected_version,
+        }],
+        audit: vec![draft.clone()],
+        notifications: Vec::new(),
+        events: vec![NewEvent::status_change(&next, order.status)],
+        idempotency: None,
+    };
+    let stale = ports.uow.commit(change(order.version + 1));
+    assert_eq!(stale, Err(CommitError::StaleVersion));
+    assert_eq!(w.stock(p), (10, 4), "no stock released");
+    assert_eq!(ports.orders.get(id).unwrap(), Some(order.clone()));
+    assert_eq!(ports.events.head().unwrap(), head, "no event");
+    assert_eq!(
+        w.ordo.verify_audit().unwrap().unwrap(),
+        entries,
+        "no audit entry"
+    );
+
+    ports.uow.commit(change(order.version)).unwrap();
+    assert_eq!(w.stock(p), (10, 0), "on its version the change applies");
+    assert_eq!(
+        ports.orders.get(id).unwrap().map(|o| o.status),
+        Some(OrderStatus::Rejected)
+    );
 }
