@@ -1,6 +1,7 @@
 //! The PostgreSQL backend: one pool, `READ COMMITTED` transactions made safe by conditional
 //! updates and one locked head row, and `FOR UPDATE SKIP LOCKED` for the outbox.
 
+use super::WriteShape;
 use crate::error::{from_diesel, from_pool};
 use crate::fixed::Fixed;
 pub(crate) use crate::schema::pg as schema;
@@ -140,67 +141,37 @@ impl Db {
     where
         E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
     {
+        self.write_as(WriteShape::Transaction, f)
+    }
+
+    /// Runs `f` as `shape` says and returns once its work is durable. `OneStatement` saves
+    /// `BEGIN` and `COMMIT`: the statement's locks go at its end, as a transaction's go at its
+    /// COMMIT, and the settle then waits for the flush. `DurableStatement` saves the settle too.
+    pub(crate) fn write_as<T, E>(
+        &self,
+        shape: WriteShape,
+        f: impl FnOnce(&mut Conn) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
+    {
         let mut conn = self.pool.get().map_err(from_pool)?;
-        // Taken before the COMMIT is sent: the settle that follows it starts after this.
+        // Taken before the COMMIT is sent: the settle that follows it starts after this (a
+        // durable statement's own flush covers every commit made before it, as a settle's does).
         let ticket = self.settles.begin();
-        let done = early_release_transaction(&mut conn, f, COMMIT_AND_SETTLE);
+        let done = match shape {
+            WriteShape::Transaction => early_release_transaction(&mut conn, f, COMMIT_AND_SETTLE),
+            WriteShape::OneStatement => f(&mut conn).and_then(|value| {
+                settle(&mut conn)?;
+                Ok(value)
+            }),
+            WriteShape::DurableStatement => f(&mut conn),
+        };
         if done.is_ok() {
             self.settles.finish(ticket);
         }
         drop(conn);
         // After the commit, so whoever wakes sees what it wrote; a rollback wrote no event.
-        if done.is_ok() {
-            self.on_commit.fire();
-        }
-        done
-    }
-
-    /// Runs `f`, which must make exactly one statement, as a transaction of its own (no `BEGIN`,
-    /// no `COMMIT`: two round trips fewer), and returns once its work is durable. The statement
-    /// itself turns `synchronous_commit` off for its transaction (`ordo_stock_claim_and_seal`), so
-    /// its locks go at its end, as `write`'s go at its COMMIT; `settle` then waits for the flush.
-    pub(crate) fn write_one_statement<T, E>(
-        &self,
-        f: impl FnOnce(&mut Conn) -> Result<T, E>,
-    ) -> Result<T, E>
-    where
-        E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
-    {
-        let mut conn = self.pool.get().map_err(from_pool)?;
-        let ticket = self.settles.begin();
-        let done = f(&mut conn).and_then(|value| {
-            settle(&mut conn)?;
-            Ok(value)
-        });
-        if done.is_ok() {
-            self.settles.finish(ticket);
-        }
-        drop(conn);
-        if done.is_ok() {
-            self.on_commit.fire();
-        }
-        done
-    }
-
-    /// Runs `f`, which must make exactly one statement that locks no row other writers queue
-    /// for, as a transaction of its own that waits for its own flush (the session's
-    /// `synchronous_commit = on`): one round trip, where `write` makes three. For the outbox's
-    /// marks, one after every send.
-    pub(crate) fn write_statement<T, E>(
-        &self,
-        f: impl FnOnce(&mut Conn) -> Result<T, E>,
-    ) -> Result<T, E>
-    where
-        E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
-    {
-        let mut conn = self.pool.get().map_err(from_pool)?;
-        // Its commit's flush covers every commit made before it, as a settle's does.
-        let ticket = self.settles.begin();
-        let done = f(&mut conn);
-        if done.is_ok() {
-            self.settles.finish(ticket);
-        }
-        drop(conn);
         if done.is_ok() {
             self.on_commit.fire();
         }

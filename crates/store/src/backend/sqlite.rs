@@ -127,20 +127,11 @@ impl Db {
         done
     }
 
-    /// `write`: a transaction costs no round trip here, and it is what group commit shares.
-    pub(crate) fn write_statement<T, E>(
+    /// `write`, whatever the shape: a transaction costs no round trip here, and it is what
+    /// group commit shares.
+    pub(crate) fn write_as<T, E>(
         &self,
-        f: impl FnOnce(&mut Conn) -> Result<T, E>,
-    ) -> Result<T, E>
-    where
-        E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
-    {
-        self.write(f)
-    }
-
-    /// `write`, as `write_statement` is.
-    pub(crate) fn write_one_statement<T, E>(
-        &self,
+        _shape: super::WriteShape,
         f: impl FnOnce(&mut Conn) -> Result<T, E>,
     ) -> Result<T, E>
     where

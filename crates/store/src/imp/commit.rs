@@ -18,6 +18,7 @@
 
 use super::rows::*;
 use super::{Conn, Db, rows_stock_and_chain, schema};
+use crate::backend::WriteShape;
 use crate::error::TxError;
 use crate::types::{DbTime, DbUuid};
 use diesel::prelude::*;
@@ -30,7 +31,7 @@ impl UnitOfWork for Db {
         if goes_in_one_statement(&change) {
             // A placement without an idempotency key, a status change: nothing precedes
             // `rows_stock_and_chain`, which makes one statement on PostgreSQL.
-            self.write_one_statement(|conn| apply(conn, change)).map_err(TxError::into_commit)
+            self.write_as(WriteShape::OneStatement, |conn| apply(conn, change)).map_err(TxError::into_commit)
         } else {
             self.write(|conn| apply(conn, change)).map_err(TxError::into_commit)
         }

@@ -2,6 +2,7 @@
 
 use super::rows::*;
 use super::{Backend, Db, due_outbox_ids, schema};
+use crate::backend::WriteShape;
 use crate::error::TxError;
 use crate::fixed::{Bind, Fixed};
 use crate::types::{DbJson, DbTime, DbUuid};
@@ -219,7 +220,7 @@ impl NotificationStore for Db {
         ];
         let binds = [Bind::Time(DbTime::of(at)), Bind::Uuid(DbUuid(id.as_uuid()))];
         // One statement on a row that only this dispatcher's claim holds.
-        self.write_statement(|c| -> Result<(), TxError> {
+        self.write_as(WriteShape::DurableStatement, |c| -> Result<(), TxError> {
             Fixed::<()>::new(SENT, &binds).execute(c)?;
             Ok(())
         })
@@ -236,7 +237,7 @@ impl NotificationStore for Db {
         use schema::notifications::dsl as n;
         let status = if retry_at.is_some() { "pending" } else { "failed" };
         let attempts = i32::try_from(attempts).unwrap_or(i32::MAX);
-        self.write_statement(|c| -> Result<(), TxError> {
+        self.write_as(WriteShape::DurableStatement, |c| -> Result<(), TxError> {
             diesel::update(n::notifications.filter(n::id.eq(DbUuid(id.as_uuid()))))
                 .set((
                     n::status.eq(status),

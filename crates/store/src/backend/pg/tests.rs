@@ -103,10 +103,14 @@ fn a_one_statement_write_is_durable_when_it_returns() {
                  RETURNING pg_current_wal_insert_lsn()::text AS lsn";
     let plain = "INSERT INTO {table} VALUES (1) RETURNING pg_current_wal_insert_lsn()::text AS lsn";
     let by_change = one_statement_writes(&db, early, |db, s| {
-        db.write_one_statement(|c| Ok(diesel::sql_query(s).get_result(c)?))
+        db.write_as(super::WriteShape::OneStatement, |c| {
+            Ok(diesel::sql_query(s).get_result(c)?)
+        })
     });
     let by_mark = one_statement_writes(&db, plain, |db, s| {
-        db.write_statement(|c| Ok(diesel::sql_query(s).get_result(c)?))
+        db.write_as(super::WriteShape::DurableStatement, |c| {
+            Ok(diesel::sql_query(s).get_result(c)?)
+        })
     });
     assert_eq!(
         (by_change, by_mark),
