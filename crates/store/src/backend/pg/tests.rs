@@ -126,6 +126,14 @@ fn reads_and_other_sessions_keep_synchronous_commit() {
     let db = Db::open(&url, 1, Duration::from_secs(10)).unwrap();
     db.write(|c| -> Result<(), TxError> { Ok(c.batch_execute("SELECT 1")?) })
         .unwrap();
+    // A one-statement change turns the flush off for its own transaction only.
+    db.write_as(
+        super::WriteShape::OneStatement,
+        |c| -> Result<(), TxError> {
+            Ok(c.batch_execute("SELECT set_config('synchronous_commit', 'off', true)")?)
+        },
+    )
+    .unwrap();
     let setting: String = db
         .read(|c| {
             diesel::select(sql::<Text>("current_setting('synchronous_commit')")).get_result(c)
