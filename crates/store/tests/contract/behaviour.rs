@@ -24,6 +24,7 @@ contract!(
     notifications_reach_the_outbox_and_inbox,
     a_patient_reads_with_territory_and_preferences,
     an_order_update_on_a_stale_version_writes_nothing,
+    an_idempotency_key_past_its_expiry_is_free_before_the_purge,
 );
 
 fn change(to: OrderStatus) -> StatusChange {
@@ -639,4 +640,78 @@ fn an_order_update_on_a_stale_version_writes_nothing(db: &TestDb) {
         ports.orders.get(id).unwrap().map(|o| o.status),
         Some(OrderStatus::Rejected)
     );
+}
+
+/// A key past its expiry is free again at once, purged or not; a live one refuses the whole
+/// change as a duplicate (the use case then replays the order it names).
+fn an_idempotency_key_past_its_expiry_is_free_before_the_purge(db: &TestDb) {
+    use ordo_domain::audit::{AuditAction, AuditDraft};
+    use ordo_domain::ids::{AuditId, OrderId, TrackingId};
+    use ordo_domain::order::Order;
+    use ordo_domain::ports::{Change, Clock, CommitError, IdempotencyRecord, StoreError, Write};
+    let w = world(db, &[10]);
+    let ports = db.store.ports();
+    let placed = ports
+        .orders
+        .get(w.place(&[(w.products[0], 1)]))
+        .unwrap()
+        .unwrap();
+    let now = crate::harness::SystemClock.now();
+    let copy = |n: u64| Order {
+        id: OrderId::from_uuid(uuid::Uuid::now_v7()),
+        tracking_id: TrackingId::from_random(n),
+        ..placed.clone()
+    };
+    let change = |order: &Order, expires_at| Change {
+        stock: Vec::new(),
+        writes: vec![Write::InsertOrder(Box::new(order.clone()))],
+        audit: vec![AuditDraft::new(
+            AuditId::from_uuid(uuid::Uuid::now_v7()),
+            now,
+            None,
+            AuditAction::OrderCreated,
+            EntityType::Order,
+            order.id.to_string(),
+        )],
+        notifications: Vec::new(),
+        events: Vec::new(),
+        idempotency: Some(IdempotencyRecord {
+            key: "retry-7".into(),
+            user_id: w.staff.user_id(),
+            fingerprint: "f".into(),
+            order_id: order.id,
+            expires_at,
+        }),
+    };
+    let holder = |at| {
+        ports
+            .idempotency
+            .find(w.staff.user_id(), "retry-7", at)
+            .unwrap()
+            .map(|r| r.order_id)
+    };
+    let (a, b, c) = (copy(1), copy(2), copy(3));
+    ports.uow.commit(change(&a, now.plus_seconds(-1))).unwrap();
+    assert_eq!(holder(now), None, "expired on arrival");
+    ports
+        .uow
+        .commit(change(&b, now.plus_seconds(3600)))
+        .unwrap();
+    assert_eq!(
+        holder(now),
+        Some(b.id),
+        "the expired key went to the next change"
+    );
+    assert_eq!(
+        ports.uow.commit(change(&c, now.plus_seconds(3600))),
+        Err(CommitError::Store(StoreError::Duplicate(
+            "idempotency_key".into()
+        )))
+    );
+    assert_eq!(
+        ports.orders.get(c.id).unwrap(),
+        None,
+        "nothing of the refused change"
+    );
+    assert_eq!(holder(now), Some(b.id));
 }
