@@ -28,9 +28,14 @@
 -- order's, on the version it was computed from) took place, in the same statement before the
 -- call; fewer raises `ordo_stale_version` before any stock is touched: another change of the
 -- same order won the race.
+--
+-- `keys_made` is how many of the change's `keys_expected` idempotency keys (0 or 1) the statement
+-- wrote before the call — new, or taking over one past its expiry; fewer raises
+-- `ordo_key_taken`: a live key, whose order the use case then replays.
 CREATE FUNCTION ordo_stock_claim_and_seal(
     ids BIGINT[], kinds TEXT[], quantities BIGINT[], links BYTEA[], n_events BIGINT,
     rows_first BIGINT, updates_expected BIGINT, updates_made BIGINT,
+    keys_expected BIGINT, keys_made BIGINT,
     OUT audit_before BIGINT, OUT prev_hashes TEXT[], OUT hashes TEXT[], OUT events_before BIGINT)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -43,6 +48,9 @@ BEGIN
     PERFORM set_config('synchronous_commit', 'off', true);
     IF updates_made < updates_expected THEN
         RAISE EXCEPTION 'ordo_stale_version';
+    END IF;
+    IF keys_made < keys_expected THEN
+        RAISE EXCEPTION 'ordo_key_taken';
     END IF;
     failed := ordo_apply_stock(ids, kinds, quantities);
     IF cardinality(failed) > 0 THEN

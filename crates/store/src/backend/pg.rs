@@ -441,6 +441,42 @@ const SHORT_STOCK: &str = "ordo_short_stock";
 /// The message `ordo_stock_claim_and_seal` raises when an order update found another version.
 const STALE_VERSION: &str = "ordo_stale_version";
 
+/// The message `ordo_stock_claim_and_seal` raises when the change's idempotency key is live.
+const KEY_TAKEN: &str = "ordo_key_taken";
+
+/// A create's idempotency key: inserted, or taking over the row of one that expired by `now`
+/// (purged or not); answering a row unless the key is live.
+struct KeyInsert {
+    row: rows::IdempotencyRow,
+    now: DbTime,
+}
+
+impl QueryFragment<Backend> for KeyInsert {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Backend>) -> QueryResult<()> {
+        use sql_types::{Text, Timestamptz, Uuid};
+        out.push_sql(
+            "INSERT INTO idempotency_keys (user_id, key, fingerprint, order_id, expires_at) VALUES (",
+        );
+        out.push_bind_param::<Uuid, _>(&self.row.user_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&self.row.key)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&self.row.fingerprint)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Uuid, _>(&self.row.order_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Timestamptz, _>(&self.row.expires_at)?;
+        out.push_sql(
+            ") ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, \
+             order_id = EXCLUDED.order_id, expires_at = EXCLUDED.expires_at \
+             WHERE idempotency_keys.expires_at <= ",
+        );
+        out.push_bind_param::<Timestamptz, _>(&self.now)?;
+        out.push_sql(" RETURNING 1");
+        Ok(())
+    }
+}
+
 /// A change's new rows, its stock operations (sorted by product), its claim on the chain, its
 /// sealed audit entries and its numbered events in one statement, one round trip: `WITH` an
 /// insert for each table that has rows, `c AS (SELECT … FROM ordo_stock_claim_and_seal(…))`,
@@ -466,6 +502,7 @@ pub(crate) fn rows_stock_and_chain(
     let updates = i64::try_from(fresh.updates.len())
         .map_err(|e| ordo_domain::ports::StoreError::Other(e.to_string()))?;
     let order_updates = (updates > 0).then(|| OrderUpdates::of(fresh.updates));
+    let key = fresh.idempotency.map(|(row, now)| KeyInsert { row, now });
     let mut inserts: Vec<Box<dyn QueryFragment<Backend>>> = Vec::new();
     if !fresh.orders.is_empty() {
         inserts.push(Box::new(OrderColumns::of(fresh.orders)));
@@ -476,7 +513,12 @@ pub(crate) fn rows_stock_and_chain(
     if !fresh.lines.is_empty() {
         inserts.push(Box::new(ItemColumns::of(fresh.lines)));
     }
-    if order_updates.is_none() && inserts.is_empty() && ops.is_empty() && chain.is_empty() {
+    if order_updates.is_none()
+        && key.is_none()
+        && inserts.is_empty()
+        && ops.is_empty()
+        && chain.is_empty()
+    {
         return Ok(None);
     }
     let n_events = i64::try_from(chain.events.len())
@@ -484,6 +526,7 @@ pub(crate) fn rows_stock_and_chain(
     let statement = ChangeStatement {
         order_updates,
         updates,
+        key,
         inserts,
         stock: StockOps::new(ops),
         audit: AuditColumns::of(&chain.audit),
@@ -494,6 +537,9 @@ pub(crate) fn rows_stock_and_chain(
     };
     match statement.get_result::<Option<i64>>(conn) {
         Ok(before) => Ok(before.filter(|_| n_events > 0).map(|b| b + n_events)),
+        Err(diesel::result::Error::DatabaseError(_, info)) if info.message() == KEY_TAKEN => {
+            Err(ordo_domain::ports::StoreError::Duplicate("idempotency_key".into()).into())
+        }
         Err(diesel::result::Error::DatabaseError(_, info)) if info.message() == STALE_VERSION => {
             Err(crate::error::TxError::Commit(
                 ordo_domain::ports::CommitError::StaleVersion,
@@ -551,6 +597,7 @@ struct ChangeStatement {
     order_updates: Option<OrderUpdates>,
     /// How many orders `order_updates` updates when none has lost a race.
     updates: i64,
+    key: Option<KeyInsert>,
     inserts: Vec<Box<dyn QueryFragment<Backend>>>,
     stock: StockOps,
     /// Empty when the change has no audit entry.
@@ -726,6 +773,11 @@ impl QueryFragment<Backend> for ChangeStatement {
             updates.walk_ast(out.reborrow())?;
             out.push_sql("), ");
         }
+        if let Some(key) = &self.key {
+            out.push_sql("idem AS (");
+            key.walk_ast(out.reborrow())?;
+            out.push_sql("), ");
+        }
         for (at, insert) in self.inserts.iter().enumerate() {
             out.push_sql(&format!("w{at} AS ("));
             insert.walk_ast(out.reborrow())?;
@@ -754,6 +806,12 @@ impl QueryFragment<Backend> for ChangeStatement {
             ", (SELECT count(*) FROM upd)"
         } else {
             ", 0"
+        });
+        // The key, run before the call too, and whether it was written.
+        out.push_sql(if self.key.is_some() {
+            ", 1, (SELECT count(*) FROM idem)"
+        } else {
+            ", 0, 0"
         });
         out.push_sql("))");
         if !self.audit.link.is_empty() {

@@ -234,7 +234,7 @@ macro_rules! insert_rows {
 }
 
 /// A change's rows, stock operations and chain, statement by statement (no round trips
-/// here): order updates, new orders and notifications, the stock, the lines (`commit.rs`),
+/// here): order updates, the idempotency key, new orders and notifications, the stock, the lines (`commit.rs`),
 /// then the claim on the chain and its tail. On a shortage, reports every operation that could not be applied (the
 /// transaction then rolls back). Returns the last event number written.
 pub(crate) fn rows_stock_and_chain(
@@ -258,6 +258,17 @@ pub(crate) fn rows_stock_and_chain(
         if n == 0 {
             return Err(TxError::Commit(CommitError::StaleVersion));
         }
+    }
+    if let Some((row, now)) = fresh.idempotency {
+        use schema::idempotency_keys::dsl as k;
+        let expired = k::idempotency_keys
+            .filter(k::user_id.eq(DbUuid(row.user_id.0)))
+            .filter(k::key.eq(row.key.clone()))
+            .filter(k::expires_at.le(now));
+        diesel::delete(expired).execute(conn)?;
+        diesel::insert_into(k::idempotency_keys)
+            .values(row)
+            .execute(conn)?;
     }
     insert_rows!(conn, o::orders, fresh.orders);
     insert_rows!(conn, n::notifications, fresh.notifications);

@@ -29,8 +29,8 @@ use ordo_domain::stock::{Shortfall, StockOp};
 impl UnitOfWork for Db {
     fn commit(&self, change: Change) -> Result<Committed, CommitError> {
         if goes_in_one_statement(&change) {
-            // A placement without an idempotency key, a status change: nothing precedes
-            // `rows_stock_and_chain`, which makes one statement on PostgreSQL.
+            // A placement, a status change: nothing precedes `rows_stock_and_chain`, which
+            // makes one statement on PostgreSQL.
             self.write_as(WriteShape::OneStatement, |conn| apply(conn, change)).map_err(TxError::into_commit)
         } else {
             self.write(|conn| apply(conn, change)).map_err(TxError::into_commit)
@@ -39,10 +39,9 @@ impl UnitOfWork for Db {
 }
 
 /// Whether `apply` writes `change` with `rows_stock_and_chain` alone: its rows are new orders
-/// and order updates (which go in with its other new rows), and it has no idempotency key.
+/// and order updates, which go in with its idempotency key and its other new rows.
 fn goes_in_one_statement(change: &Change) -> bool {
-    change.idempotency.is_none()
-        && change.writes.iter().all(|w| matches!(w, Write::InsertOrder(_) | Write::UpdateOrder { .. }))
+    change.writes.iter().all(|w| matches!(w, Write::InsertOrder(_) | Write::UpdateOrder { .. }))
 }
 
 fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
@@ -62,25 +61,16 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
         }
     }
     if let Some(rec) = &change.idempotency {
-        use schema::idempotency_keys::dsl as k;
         // A key past its 24 h is free again, even before the purge has run.
         let now = change.audit.first().map_or(rec.expires_at, |a| a.at);
-        diesel::delete(
-            k::idempotency_keys
-                .filter(k::user_id.eq(DbUuid(rec.user_id.as_uuid())))
-                .filter(k::key.eq(&rec.key))
-                .filter(k::expires_at.le(DbTime::of(now))),
-        )
-        .execute(conn)?;
-        diesel::insert_into(k::idempotency_keys)
-            .values(IdempotencyRow {
-                user_id: DbUuid(rec.user_id.as_uuid()),
-                key: rec.key.clone(),
-                fingerprint: rec.fingerprint.clone(),
-                order_id: DbUuid(rec.order_id.as_uuid()),
-                expires_at: DbTime::of(rec.expires_at),
-            })
-            .execute(conn)?;
+        let row = IdempotencyRow {
+            user_id: DbUuid(rec.user_id.as_uuid()),
+            key: rec.key.clone(),
+            fingerprint: rec.fingerprint.clone(),
+            order_id: DbUuid(rec.order_id.as_uuid()),
+            expires_at: DbTime::of(rec.expires_at),
+        };
+        fresh.idempotency = Some((row, DbTime::of(now)));
     }
     fresh.notifications = change.notifications.iter().map(NotificationRow::of).collect();
     if let Some(id) = committed.product_id {

@@ -229,6 +229,9 @@ pub(crate) struct NewRows {
     /// Orders to update, each on the version it was computed from: first of all (the lock
     /// order, `commit.rs`).
     pub updates: Vec<(OrderRow, i64)>,
+    /// The idempotency key of a create, and the change's time: a key that expired by then is
+    /// taken over, a live one refuses the change as a duplicate. Next after the updates.
+    pub idempotency: Option<(IdempotencyRow, DbTime)>,
     pub orders: Vec<OrderRow>,
     pub notifications: Vec<NotificationRow>,
     /// The new orders' lines, which go in after the stock update (`commit.rs`).

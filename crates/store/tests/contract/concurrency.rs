@@ -14,6 +14,7 @@ contract!(
     of_two_racing_transitions_exactly_one_wins,
     the_audit_chain_stays_linear_under_500_concurrent_changes,
     each_outbox_row_goes_to_exactly_one_dispatcher,
+    retries_racing_with_one_key_make_one_order,
 );
 
 fn fifty_clients_race_for_twenty_units(db: &TestDb) {
@@ -155,4 +156,38 @@ fn each_outbox_row_goes_to_exactly_one_dispatcher(db: &TestDb) {
         "every SMS and e-mail of 20 orders was claimed once"
     );
     assert_eq!(claimed[0].len() + claimed[1].len(), 40);
+}
+
+/// A client that times out and retries while its first request is still running: eight copies
+/// of one request with one `Idempotency-Key` at once make one order, and every copy answers it.
+fn retries_racing_with_one_key_make_one_order(db: &TestDb) {
+    use ordo_domain::usecases::{IdempotencyKey, PlaceOutcome};
+    let w = world(db, &[100]);
+    for round in 0..5 {
+        let mut req = w.request(&[(w.products[0], 2)]);
+        req.idempotency = Some(IdempotencyKey::new(&format!("retry-{round}"), b"body").unwrap());
+        let barrier = Barrier::new(8);
+        let outcomes: Vec<_> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        w.ordo.place_order(&w.staff, req.clone())
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap().unwrap()).collect()
+        });
+        let created = outcomes
+            .iter()
+            .filter(|o| matches!(o, PlaceOutcome::Created(_)))
+            .count();
+        let ids: BTreeSet<_> = outcomes.iter().map(|o| o.order().id).collect();
+        assert_eq!((created, ids.len()), (1, 1), "{outcomes:?}");
+        assert_eq!(
+            w.stock(w.products[0]),
+            (100, 2 * (round + 1)),
+            "reserved once"
+        );
+    }
 }
