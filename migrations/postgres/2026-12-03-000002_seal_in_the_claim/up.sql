@@ -16,7 +16,8 @@
 -- nothing of the statement is kept even when it runs without BEGIN.
 --
 -- `ordo_stock_and_claim` stays for instances of the previous version during a rolling upgrade:
--- both lock the head the same way and seal by the same formula.
+-- both hold the head until their commit (that one by its UPDATE, this one by SELECT … FOR
+-- UPDATE, which conflict) and seal by the same formula.
 --
 -- `rows_first` is the number of rows the statement's other inserts (orders, notifications,
 -- lines) wrote; the function does not use it. Passing it makes PostgreSQL run those inserts

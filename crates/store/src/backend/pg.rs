@@ -156,9 +156,10 @@ impl Db {
         E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
     {
         let mut conn = self.pool.get().map_err(from_pool)?;
-        // Taken before the COMMIT is sent: the settle that follows it starts after this (a
-        // durable statement's own flush covers every commit made before it, as a settle's does).
-        let ticket = self.settles.begin();
+        // Taken before the COMMIT is sent: the settle that follows it starts after this. A
+        // durable statement counts as no settle: one that changed no row commits without a
+        // flush, so it proves nothing about the commits before it.
+        let ticket = (shape != WriteShape::DurableStatement).then(|| self.settles.begin());
         let done = match shape {
             WriteShape::Transaction => early_release_transaction(&mut conn, f, COMMIT_AND_SETTLE),
             WriteShape::OneStatement => f(&mut conn).and_then(|value| {
@@ -167,7 +168,7 @@ impl Db {
             }),
             WriteShape::DurableStatement => f(&mut conn),
         };
-        if done.is_ok() {
+        if let (true, Some(ticket)) = (done.is_ok(), ticket) {
             self.settles.finish(ticket);
         }
         drop(conn);
@@ -485,8 +486,11 @@ impl QueryFragment<Backend> for KeyInsert {
 /// reported. Returns the last event number written.
 ///
 /// The order within the statement, by how PostgreSQL runs it: the main `SELECT` reads `c`, whose
-/// call reads the new rows' inserts (`w0`, `w1`, … `RETURNING 1`) among its arguments, so those
-/// run first, taking no lock anyone else waits for; then the function's conditional updates lock
+/// call reads, among its arguments and in their order, the new rows' inserts (`w0`, `w1`, …
+/// `RETURNING 1`), the order update (`upd`) and the idempotency key (`idem`), so those run first,
+/// to completion — the inserts take no lock anyone else waits for, the update and the key each
+/// lock one row of their own — and a lost race or a live key raises before any stock is
+/// touched; then the function's conditional updates lock
 /// the product rows (in product order) and the chain head; then the audit and event inserts
 /// nobody reads run, each to completion; last, at the statement's end, the foreign key checks of
 /// every new row — a line's on its product row, which this transaction holds already, so no

@@ -9,12 +9,13 @@
 // them more strongly; a change that ever does must not then claim the head, or it could deadlock
 // with a placement.
 //
-// A new order's lines go in after the stock update, although nothing else locks them: each line's
-// foreign key check locks its product row (PostgreSQL's `FOR KEY SHARE`). Taken before the
-// update, by many placements at once, those locks pile up on the same few rows as multixacts,
-// which every later reader and updater of the row must unpack (they cost a sixth of PostgreSQL's
-// time under 8 clients: docs/PERFORMANCE.md). Taken after it, the row is this transaction's
-// already and the check adds no shared (multixact) lock.
+// A new order's lines are checked after the stock update: each line's foreign key check locks
+// its product row (PostgreSQL's `FOR KEY SHARE`). Taken before the update, by many placements at
+// once, those locks pile up on the same few rows as multixacts, which every later reader and
+// updater of the row must unpack (they cost a sixth of PostgreSQL's time under 8 clients:
+// docs/PERFORMANCE.md). Taken after it, the row is this transaction's already and the check adds
+// no shared (multixact) lock. On SQLite the lines go in after the update; on PostgreSQL they go
+// in before it, in the same statement, whose foreign key checks all run at its end.
 
 use super::rows::*;
 use super::{Conn, Db, rows_stock_and_chain, schema};
@@ -29,8 +30,9 @@ use ordo_domain::stock::{Shortfall, StockOp};
 impl UnitOfWork for Db {
     fn commit(&self, change: Change) -> Result<Committed, CommitError> {
         if goes_in_one_statement(&change) {
-            // A placement, a status change: nothing precedes `rows_stock_and_chain`, which
-            // makes one statement on PostgreSQL.
+            // A placement, a status change, or a change with no rows at all (a message, an
+            // audited read): nothing precedes `rows_stock_and_chain`, which makes one
+            // statement on PostgreSQL.
             self.write_as(WriteShape::OneStatement, |conn| apply(conn, change)).map_err(TxError::into_commit)
         } else {
             self.write(|conn| apply(conn, change)).map_err(TxError::into_commit)
@@ -78,9 +80,9 @@ fn apply(conn: &mut Conn, mut change: Change) -> Result<Committed, TxError> {
             d.entity_id = id.to_string();
         }
     }
-    // Stock late, followed only by the new order's lines (see the top of this file) and the
-    // chain: product rows stay locked only for the rest of the transaction, which concurrent
-    // orders for the same products wait on.
+    // Stock late, followed only by the chain (and on SQLite the new order's lines: see the top of
+    // this file): product rows stay locked only for the rest of the transaction, which
+    // concurrent orders for the same products wait on.
     let mut ops = change.stock;
     ops.sort_by_key(|op| op.product_id);
     let chain = Chain { audit: change.audit, events: change.events };

@@ -226,15 +226,15 @@ pub(crate) struct OrderRow {
 /// A change's rows that go in with its stock operations (`rows_stock_and_chain` of each backend).
 #[derive(Default)]
 pub(crate) struct NewRows {
-    /// Orders to update, each on the version it was computed from: first of all (the lock
-    /// order, `commit.rs`).
+    /// Orders to update, each on the version it was computed from, before the stock and the
+    /// chain (the lock order, `commit.rs`).
     pub updates: Vec<(OrderRow, i64)>,
     /// The idempotency key of a create, and the change's time: a key that expired by then is
-    /// taken over, a live one refuses the change as a duplicate. Next after the updates.
+    /// taken over, a live one refuses the change as a duplicate. Before the stock and the chain.
     pub idempotency: Option<(IdempotencyRow, DbTime)>,
     pub orders: Vec<OrderRow>,
     pub notifications: Vec<NotificationRow>,
-    /// The new orders' lines, which go in after the stock update (`commit.rs`).
+    /// The new orders' lines, checked after the stock update (`commit.rs`).
     pub lines: Vec<ItemRow>,
 }
 
