@@ -1,6 +1,6 @@
 -- A change's stock operations, its claim on the audit chain and the sealing of its audit
 -- entries in one call. The store sends a change as one statement (`rows_stock_and_chain` in
--- crates/store/src/backend/pg.rs); product rows and the chain head are locked from the first
+-- crates/store/src/backend/pg/change.rs); product rows and the chain head are locked from the first
 -- stock update to the commit, and every concurrent writer waits on them. Until now the entries
 -- were sealed by the application between two statements, a round trip inside that window paid
 -- by every waiting writer; here they are sealed where the previous hash is.

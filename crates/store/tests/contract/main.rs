@@ -7,6 +7,7 @@ mod behaviour;
 mod concurrency;
 mod fixtures;
 mod harness;
+mod refusals;
 mod schema_parity;
 mod sqlite_file;
 mod unavailable;
