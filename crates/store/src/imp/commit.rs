@@ -29,14 +29,11 @@ use ordo_domain::stock::{Shortfall, StockOp};
 
 impl UnitOfWork for Db {
     fn commit(&self, change: Change) -> Result<Committed, CommitError> {
-        if goes_in_one_statement(&change) {
-            // A placement, a status change, or a change with no rows at all (a message, an
-            // audited read): nothing precedes `rows_stock_and_chain`, which makes one
-            // statement on PostgreSQL.
-            self.write_as(WriteShape::OneStatement, |conn| apply(conn, change)).map_err(TxError::into_commit)
-        } else {
-            self.write(|conn| apply(conn, change)).map_err(TxError::into_commit)
-        }
+        // A placement, a status change, or a change with no rows at all (a message, an audited
+        // read): nothing precedes `rows_stock_and_chain`, which makes one statement on
+        // PostgreSQL.
+        let shape = if goes_in_one_statement(&change) { WriteShape::OneStatement } else { WriteShape::Transaction };
+        self.write_as(shape, |conn| apply(conn, change)).map_err(TxError::into_commit)
     }
 }
 
