@@ -59,6 +59,42 @@ fn with_items(conn: &mut Conn, rows: Vec<OrderRow>) -> QueryResult<Vec<(OrderRow
         .collect())
 }
 
+/// Which order to read: by id or by tracking id, both unique.
+enum OrderKey<'a> {
+    Id(DbUuid),
+    Tracking(&'a str),
+}
+
+/// The order `key` names and its lines, in one query: each row is the order beside one of its
+/// lines, in line order (an order without lines gives one row). One round trip instead of
+/// two, which on PostgreSQL is most of what reading an order costs.
+fn order_with_lines(
+    conn: &mut Conn,
+    key: OrderKey<'_>,
+) -> QueryResult<Vec<(OrderRow, Option<ItemRow>)>> {
+    use schema::order_items::dsl as i;
+    use schema::orders::dsl as o;
+    let query = o::orders.left_join(i::order_items).into_boxed();
+    let query = match key {
+        OrderKey::Id(id) => query.filter(o::id.eq(id)),
+        OrderKey::Tracking(t) => query.filter(o::tracking_id.eq(t)),
+    };
+    query
+        .order(i::line_no)
+        .select((OrderRow::as_select(), Option::<ItemRow>::as_select()))
+        .load(conn)
+}
+
+/// The order of `order_with_lines`'s rows, if there was one.
+fn one_order(rows: Vec<(OrderRow, Option<ItemRow>)>) -> StoreResult<Option<Order>> {
+    let mut rows = rows.into_iter();
+    let Some((order, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let lines = first.into_iter().chain(rows.filter_map(|(_, line)| line)).collect();
+    order.into_domain(lines).map(Some)
+}
+
 fn assemble(pairs: Vec<(OrderRow, Vec<ItemRow>)>) -> StoreResult<Vec<Order>> {
     pairs.into_iter().map(|(o, items)| o.into_domain(items)).collect()
 }
@@ -105,29 +141,13 @@ fn filtered_orders<'a>(q: &'a OrderQuery) -> schema::orders::BoxedQuery<'a, Back
 
 impl OrderRepository for Db {
     fn get(&self, id: OrderId) -> StoreResult<Option<Order>> {
-        use schema::orders::dsl as o;
-        let found = self.read(|c| {
-            let row = o::orders
-                .find(DbUuid(id.as_uuid()))
-                .select(OrderRow::as_select())
-                .get_result(c)
-                .optional()?;
-            row.map(|r| with_items(c, vec![r])).transpose()
-        })?;
-        Ok(assemble(found.unwrap_or_default())?.pop())
+        let key = OrderKey::Id(DbUuid(id.as_uuid()));
+        one_order(self.read(|c| order_with_lines(c, key))?)
     }
 
     fn get_by_tracking(&self, tracking: &TrackingId) -> StoreResult<Option<Order>> {
-        use schema::orders::dsl as o;
-        let found = self.read(|c| {
-            let row = o::orders
-                .filter(o::tracking_id.eq(tracking.as_str()))
-                .select(OrderRow::as_select())
-                .get_result(c)
-                .optional()?;
-            row.map(|r| with_items(c, vec![r])).transpose()
-        })?;
-        Ok(assemble(found.unwrap_or_default())?.pop())
+        let key = OrderKey::Tracking(tracking.as_str());
+        one_order(self.read(|c| order_with_lines(c, key))?)
     }
 
     fn list(&self, query: &OrderQuery) -> StoreResult<Listing<Order>> {

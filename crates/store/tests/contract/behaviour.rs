@@ -46,10 +46,27 @@ fn an_order_reads_back_as_written(db: &TestDb) {
     let PlaceOutcome::Created(order) = placed else {
         panic!("not created")
     };
-    let read = w.ordo.get_order(&w.admin, order.id).unwrap();
-    assert_eq!(read, order, "an order reads back exactly as it was written");
-    assert_eq!(w.stock(w.products[0]), (10, 2));
-    assert_eq!(w.stock(w.products[1]), (10, 3));
+    // Another order on the same products, its lines in the other order: a read by id or by
+    // tracking id gets one order's lines only, in line order.
+    let Ok(PlaceOutcome::Created(other)) = w.ordo.place_order(
+        &w.staff,
+        w.request(&[(w.products[1], 1), (w.products[0], 1)]),
+    ) else {
+        panic!("not created")
+    };
+    for placed in [&order, &other] {
+        let read = w.ordo.get_order(&w.admin, placed.id).unwrap();
+        assert_eq!(
+            &read, placed,
+            "an order reads back exactly as it was written"
+        );
+        let by_tracking = db.store.ports().orders.get_by_tracking(&placed.tracking_id);
+        assert_eq!(by_tracking.unwrap().as_ref(), Some(placed));
+    }
+    let missing = ordo_domain::ids::OrderId::from_uuid(uuid::Uuid::new_v4());
+    assert_eq!(db.store.ports().orders.get(missing).unwrap(), None);
+    assert_eq!(w.stock(w.products[0]), (10, 3));
+    assert_eq!(w.stock(w.products[1]), (10, 4));
     let history = w.ordo.order_history(&w.admin, order.id).unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(
@@ -58,8 +75,8 @@ fn an_order_reads_back_as_written(db: &TestDb) {
     );
     assert_eq!(
         w.ordo.verify_audit().unwrap(),
-        Ok(8),
-        "two territories, two users, a patient, two products, the order"
+        Ok(9),
+        "two territories, two users, a patient, two products, the two orders"
     );
 }
 
