@@ -154,21 +154,24 @@ impl Db {
         E: From<diesel::result::Error> + From<ordo_domain::ports::StoreError>,
     {
         let mut conn = self.pool.get().map_err(from_pool)?;
-        // Taken before the COMMIT is sent: the settle that follows it starts after this. A
-        // durable statement counts as no settle: one that changed no row commits without a
-        // flush, so it proves nothing about the commits before it.
-        let ticket = (shape != WriteShape::DurableStatement).then(|| self.settles.begin());
         let done = match shape {
-            WriteShape::Transaction => early_release_transaction(&mut conn, f, COMMIT_AND_SETTLE),
+            WriteShape::Transaction => {
+                // Taken before the COMMIT is sent: the settle that follows it starts after this.
+                let ticket = self.settles.begin();
+                let done = early_release_transaction(&mut conn, f, COMMIT_AND_SETTLE);
+                if done.is_ok() {
+                    self.settles.finish(ticket);
+                }
+                done
+            }
             WriteShape::OneStatement => f(&mut conn).and_then(|value| {
-                settle(&mut conn)?;
+                self.settles.share(self.timeout, || settle(&mut conn))?;
                 Ok(value)
             }),
+            // Counts as no settle: a durable statement that changed no row commits without a
+            // flush, so it proves nothing about the commits before it.
             WriteShape::DurableStatement => f(&mut conn),
         };
-        if let (true, Some(ticket)) = (done.is_ok(), ticket) {
-            self.settles.finish(ticket);
-        }
         drop(conn);
         // After the commit, so whoever wakes sees what it wrote; a rollback wrote no event.
         if done.is_ok() {
@@ -181,32 +184,42 @@ impl Db {
 /// How long the event tail waits for a write's flush before it flushes itself.
 const TAIL_WAIT: Duration = Duration::from_millis(2);
 
-/// Tickets of the writes' `settle` calls: how many have begun, and one past the latest begun of
-/// those that have finished.
+/// The instance's settles (flushes), numbered by tickets taken before each begins: a settle
+/// makes durable every commit made before its ticket was taken.
 #[derive(Debug, Default)]
 struct Settles {
-    tickets: Mutex<(u64, u64)>,
+    tickets: Mutex<Tickets>,
     finished: Condvar,
 }
 
+#[derive(Debug, Default)]
+struct Tickets {
+    /// How many tickets have been taken.
+    begun: u64,
+    /// One past the latest ticket whose settle has finished.
+    durable: u64,
+    /// Whether a shared settle (`Settles::share`) is running.
+    leading: bool,
+}
+
 impl Settles {
-    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, u64)> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tickets> {
         self.tickets.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn begun(&self) -> u64 {
-        self.lock().0
+        self.lock().begun
     }
 
     fn begin(&self) -> u64 {
         let mut t = self.lock();
-        t.0 += 1;
-        t.0 - 1
+        t.begun += 1;
+        t.begun - 1
     }
 
     fn finish(&self, ticket: u64) {
         let mut t = self.lock();
-        t.1 = t.1.max(ticket + 1);
+        t.durable = t.durable.max(ticket + 1);
         self.finished.notify_all();
     }
 
@@ -215,9 +228,51 @@ impl Settles {
         let t = self.lock();
         let (t, _) = self
             .finished
-            .wait_timeout_while(t, wait, |t| t.1 <= mark)
+            .wait_timeout_while(t, wait, |t| t.durable <= mark)
             .unwrap_or_else(PoisonError::into_inner);
-        t.1 > mark
+        t.durable > mark
+    }
+
+    /// Returns once every commit made before this call is durable, running `settle` only when
+    /// no other settle will do: writes that finish while a settle runs wait for it to end, then
+    /// one of them settles for all (group commit in this process). Each would otherwise send
+    /// its own, a round trip and a statement apiece, which PostgreSQL would flush together
+    /// anyway. A waiter that waits past `timeout` settles for itself.
+    fn share(
+        &self,
+        timeout: Duration,
+        settle: impl FnOnce() -> QueryResult<()>,
+    ) -> QueryResult<()> {
+        let mut t = self.lock();
+        // Settles whose tickets are taken from here on begin after this caller's commit.
+        let mark = t.begun;
+        let deadline = std::time::Instant::now() + timeout;
+        while t.leading && t.durable <= mark {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            t = self
+                .finished
+                .wait_timeout(t, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        if t.durable > mark {
+            return Ok(());
+        }
+        t.leading = true;
+        t.begun += 1;
+        let ticket = t.begun - 1;
+        drop(t);
+        let done = settle();
+        let mut t = self.lock();
+        t.leading = false;
+        if done.is_ok() {
+            t.durable = t.durable.max(ticket + 1);
+        }
+        self.finished.notify_all();
+        done
     }
 }
 

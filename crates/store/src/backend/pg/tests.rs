@@ -195,3 +195,100 @@ fn settling_a_flushed_wal_writes_nothing() {
     });
     assert!(wrote_nothing, "every settle wrote a WAL record");
 }
+
+/// Writes that finish while a settle runs share the next one, and none returns before a settle
+/// begun after its commit has finished: here a "commit" is a number, and a settle makes
+/// durable the numbers committed when it began.
+#[test]
+fn a_shared_settle_covers_every_commit_made_before_it_began() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let settles = super::Settles::default();
+    let committed = AtomicU64::new(0);
+    let durable = AtomicU64::new(0);
+    let settles_run = AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                for _ in 0..200 {
+                    let mine = committed.fetch_add(1, Ordering::SeqCst) + 1;
+                    settles
+                        .share(Duration::from_secs(10), || {
+                            settles_run.fetch_add(1, Ordering::SeqCst);
+                            let upto = committed.load(Ordering::SeqCst);
+                            std::thread::sleep(Duration::from_micros(100));
+                            durable.fetch_max(upto, Ordering::SeqCst);
+                            Ok(())
+                        })
+                        .unwrap();
+                    assert!(
+                        durable.load(Ordering::SeqCst) >= mine,
+                        "returned before durable"
+                    );
+                }
+            });
+        }
+    });
+    let run = settles_run.load(Ordering::SeqCst);
+    assert!(
+        run < 1600,
+        "1,600 writes ran {run} settles: none was shared"
+    );
+}
+
+/// A failed settle makes nothing durable: the next write settles for itself.
+#[test]
+fn after_a_failed_shared_settle_the_next_write_settles() {
+    let settles = super::Settles::default();
+    let failed = settles.share(Duration::from_secs(1), || {
+        Err(diesel::result::Error::BrokenTransactionManager)
+    });
+    assert!(failed.is_err());
+    let mut ran = false;
+    settles
+        .share(Duration::from_secs(1), || {
+            ran = true;
+            Ok(())
+        })
+        .unwrap();
+    assert!(ran, "a write after a failed settle returned without one");
+}
+
+/// With eight writers at once, settles shared among them: when a one-statement write
+/// returns, the WAL holding its work is on disk.
+#[test]
+fn concurrent_one_statement_writes_are_durable_when_they_return() {
+    let Some(url) = pg_url() else { return };
+    let db = Db::open(&url, 8, Duration::from_secs(10)).unwrap();
+    let table = format!("durable_many_{}", uuid::Uuid::new_v4().simple());
+    db.read(|c| c.batch_execute(&format!("CREATE TABLE {table} (n int)")))
+        .unwrap();
+    let statement = format!(
+        "WITH off AS (SELECT set_config('synchronous_commit', 'off', true)) \
+         INSERT INTO {table} SELECT 1 FROM off \
+         RETURNING pg_current_wal_insert_lsn()::text AS lsn"
+    );
+    let not_flushed = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                for _ in 0..25 {
+                    let written: Written = db
+                        .write_as(super::WriteShape::OneStatement, |c| {
+                            Ok::<_, TxError>(diesel::sql_query(&statement).get_result(c)?)
+                        })
+                        .unwrap();
+                    if !db.read(|c| flushed_past(c, &written.lsn)).unwrap() {
+                        not_flushed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+            });
+        }
+    });
+    db.read(|c| c.batch_execute(&format!("DROP TABLE {table}")))
+        .unwrap();
+    assert_eq!(
+        not_flushed.into_inner(),
+        0,
+        "writes returned before their WAL was flushed"
+    );
+}
