@@ -347,8 +347,12 @@ fn end_transaction(conn: &mut Conn, commit: &str) -> QueryResult<()> {
 /// or one the WAL writer has flushed meanwhile — and no synchronous standby is configured,
 /// every commit made before is durable, and the statement writes nothing and waits for nothing:
 /// an idle instance's outbox polls leave the WAL alone.
+///
+/// Sent as a prepared statement, parsed and planned once per connection (a simple query would
+/// be parsed afresh on every write).
 pub(crate) fn settle(conn: &mut Conn) -> QueryResult<()> {
-    conn.batch_execute(settle_sql!())
+    const SETTLE: &[&str] = &[settle_sql!()];
+    Fixed::<()>::new(SETTLE, &[]).execute(conn).map(drop)
 }
 
 /// Products by id: `= ANY($1)` with one array parameter, a statement prepared once and cached.
