@@ -31,6 +31,7 @@ pub fn build(config: &Config) -> Result<(Store, Ordo), String> {
         orders: p.orders,
         products: p.products,
         patients: p.patients,
+        placement: p.placement,
         users: p.users,
         territories: p.territories,
         audit: p.audit,

@@ -111,6 +111,27 @@ pub struct PatientContext {
     pub preferences: Option<Preferences>,
 }
 
+/// What placing an order reads before it writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacementContext {
+    /// The patient with their territory and preferences (`None`: no such patient).
+    pub patient: Option<PatientContext>,
+    /// Those of the named products that exist, in any order (none when the patient is missing).
+    pub products: Vec<Product>,
+}
+
+/// A placement's reads in one: on PostgreSQL each read is a round trip, and a placement's
+/// patient and products do not depend on each other.
+#[cfg_attr(test, automock)]
+pub trait PlacementReads: Send + Sync {
+    /// The patient's context and the named products, in one read.
+    fn placement_context(
+        &self,
+        patient: PatientId,
+        products: &[ProductId],
+    ) -> StoreResult<PlacementContext>;
+}
+
 /// Patients, for reading.
 #[cfg_attr(test, automock)]
 pub trait PatientRepository: Send + Sync {

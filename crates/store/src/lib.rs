@@ -23,8 +23,8 @@ use diesel::Connection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use ordo_domain::ports::{
     AuditLog, EventLog, IdempotencyStore, NotificationStore, OrderRepository, PatientRepository,
-    ProductRepository, RevokedTokens, StoreError, StoreResult, TerritoryRepository, UnitOfWork,
-    UserRepository,
+    PlacementReads, ProductRepository, RevokedTokens, StoreError, StoreResult, TerritoryRepository,
+    UnitOfWork, UserRepository,
 };
 use ordo_domain::time::Timestamp;
 use std::path::PathBuf;
@@ -158,6 +158,8 @@ pub struct StorePorts {
     pub products: Arc<dyn ProductRepository>,
     /// Patients.
     pub patients: Arc<dyn PatientRepository>,
+    /// A placement's reads, in one.
+    pub placement: Arc<dyn PlacementReads>,
     /// Users.
     pub users: Arc<dyn UserRepository>,
     /// Territories.
@@ -181,6 +183,7 @@ where
     D: OrderRepository
         + ProductRepository
         + PatientRepository
+        + PlacementReads
         + UserRepository
         + TerritoryRepository
         + AuditLog
@@ -195,6 +198,7 @@ where
         orders: db.clone(),
         products: db.clone(),
         patients: db.clone(),
+        placement: db.clone(),
         users: db.clone(),
         territories: db.clone(),
         audit: db.clone(),

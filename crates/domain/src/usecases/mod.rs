@@ -28,8 +28,8 @@ pub use stats::{OrderStatistics, OrderStats, TerritoryStats};
 use crate::error::Error;
 use crate::ports::{
     AuditLog, Clock, CommitError, EventLog, IdGenerator, IdempotencyStore, NotificationStore,
-    OrderRepository, PasswordHasher, PatientRepository, ProductRepository, RevokedTokens,
-    StoreError, TerritoryRepository, TokenCodec, UnitOfWork, UserRepository,
+    OrderRepository, PasswordHasher, PatientRepository, PlacementReads, ProductRepository,
+    RevokedTokens, StoreError, TerritoryRepository, TokenCodec, UnitOfWork, UserRepository,
 };
 use std::sync::Arc;
 
@@ -43,6 +43,8 @@ pub struct Ports {
     pub products: Arc<dyn ProductRepository>,
     /// Patients.
     pub patients: Arc<dyn PatientRepository>,
+    /// A placement's reads, in one.
+    pub placement: Arc<dyn PlacementReads>,
     /// Users.
     pub users: Arc<dyn UserRepository>,
     /// Territories.

@@ -3,9 +3,10 @@
 use super::{Ordo, Settings};
 use crate::audit::{AuditAction, AuditDraft, EntityType};
 use crate::auth::{Actor, Role};
+use crate::catalogue::Product;
 use crate::error::Error;
 use crate::event::{EventPayload, NewEvent};
-use crate::ids::{AuditId, NotificationId, OrderId, PatientId, TerritoryId, TrackingId};
+use crate::ids::{AuditId, NotificationId, OrderId, PatientId, ProductId, TerritoryId, TrackingId};
 use crate::notification::{self, Channel, Notification, Planned, Reachability, Recipient};
 use crate::order::Order;
 use crate::order::placement::{OrderRequest, price_lines, resolve_territory};
@@ -120,11 +121,15 @@ impl Ordo {
             }
         }
         let req = cmd.request;
-        let PatientContext {
-            patient,
-            territory: patients_territory,
-            preferences,
-        } = self.order_patient(actor, req.patient_id)?;
+        let ids: Vec<_> = req.lines.iter().map(|l| l.product_id).collect();
+        let (
+            PatientContext {
+                patient,
+                territory: patients_territory,
+                preferences,
+            },
+            products,
+        ) = self.order_patient(actor, req.patient_id, &ids)?;
         let territory = resolve_territory(
             req.territory_id.as_ref(),
             cmd.territory_header.as_ref(),
@@ -136,14 +141,7 @@ impl Ordo {
         // `resolve_territory` chose the patient's territory, so this is its row.
         active_territory(patients_territory)?;
 
-        let ids: Vec<_> = req.lines.iter().map(|l| l.product_id).collect();
-        let catalogue: BTreeMap<_, _> = self
-            .ports
-            .products
-            .get_many(&ids)?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
+        let catalogue: BTreeMap<_, _> = products.into_iter().map(|p| (p.id, p)).collect();
         let (items, total_amount) = price_lines(&req.lines, &catalogue)?;
 
         let now = self.ports.clock.now();
@@ -254,12 +252,14 @@ impl Ordo {
     }
 
     /// The patient an order is for, with their territory and preferences: a customer's own
-    /// (naming another is refused), or the one staff named, which must be in their territories.
+    /// (naming another is refused), or the one staff named, which must be in their territories;
+    /// read with those of `products` that exist.
     fn order_patient(
         &self,
         actor: &Actor,
         named: Option<PatientId>,
-    ) -> Result<PatientContext, Error> {
+        products: &[ProductId],
+    ) -> Result<(PatientContext, Vec<Product>), Error> {
         let id = match (actor.role(), named, actor.patient_id()) {
             (Role::Customer, Some(n), Some(own)) if n != own => {
                 return Err(Error::PermissionDenied(
@@ -273,15 +273,14 @@ impl Ordo {
             (_, Some(n), _) => n,
             (_, None, _) => return Err(Error::field("patient_id", "is required")),
         };
-        let found = self
-            .ports
-            .patients
-            .with_context(id)?
+        let read = self.ports.placement.placement_context(id, products)?;
+        let found = read
+            .patient
             .ok_or_else(|| Error::field("patient_id", "unknown patient"))?;
         if actor.role() == Role::Staff {
             actor.require_territory(&found.patient.territory_id)?;
         }
-        Ok(found)
+        Ok((found, read.products))
     }
 
     pub(crate) fn require_active_territory(&self, t: &TerritoryId) -> Result<(), Error> {

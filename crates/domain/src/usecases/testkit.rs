@@ -21,6 +21,7 @@ pub(crate) struct Kit {
     pub orders: MockOrderRepository,
     pub products: MockProductRepository,
     pub patients: MockPatientRepository,
+    pub placement: MockPlacementReads,
     pub users: MockUserRepository,
     pub territories: MockTerritoryRepository,
     pub audit: MockAuditLog,
@@ -169,6 +170,7 @@ impl Kit {
             orders: MockOrderRepository::new(),
             products: MockProductRepository::new(),
             patients: MockPatientRepository::new(),
+            placement: MockPlacementReads::new(),
             users: MockUserRepository::new(),
             territories: MockTerritoryRepository::new(),
             audit: MockAuditLog::new(),
@@ -190,6 +192,30 @@ impl Kit {
         self
     }
 
+    /// A placement reads the patient `context_of` gives, and those of `catalogue` its lines
+    /// name (none when there is no such patient, as the stores answer).
+    pub fn placing(
+        &mut self,
+        context_of: impl Fn(PatientId) -> Option<PatientContext> + Send + 'static,
+        catalogue: Vec<Product>,
+    ) -> &mut Self {
+        self.placement
+            .expect_placement_context()
+            .returning(move |id, ids| {
+                let patient = context_of(id);
+                let products = match patient {
+                    Some(_) => catalogue
+                        .iter()
+                        .filter(|p| ids.contains(&p.id))
+                        .cloned()
+                        .collect(),
+                    None => Vec::new(),
+                };
+                Ok(PlacementContext { patient, products })
+            });
+        self
+    }
+
     pub fn build(self) -> Ordo {
         self.build_with(Settings::default())
     }
@@ -200,6 +226,7 @@ impl Kit {
                 orders: Arc::new(self.orders),
                 products: Arc::new(self.products),
                 patients: Arc::new(self.patients),
+                placement: Arc::new(self.placement),
                 users: Arc::new(self.users),
                 territories: Arc::new(self.territories),
                 audit: Arc::new(self.audit),

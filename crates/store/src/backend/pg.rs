@@ -364,6 +364,24 @@ pub(crate) fn products_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<r
         .load(conn)
 }
 
+/// How `ProductIn` (`imp/reads.rs`) passes its ids: one array parameter.
+pub(crate) type ProductIds = Vec<i64>;
+
+pub(crate) fn product_ids(ids: &[i64]) -> ProductIds {
+    ids.to_vec()
+}
+
+/// `products.id = ANY($1)`: one text whatever the number of ids.
+pub(crate) fn push_product_in<'b>(
+    mut out: diesel::query_builder::AstPass<'_, 'b, Backend>,
+    ids: &'b ProductIds,
+) -> QueryResult<()> {
+    out.push_sql("products.id = ANY(");
+    out.push_bind_param::<sql_types::Array<sql_types::BigInt>, _>(ids)?;
+    out.push_sql(")");
+    Ok(())
+}
+
 /// Ids of due outbox rows no other dispatcher holds, skipping rows another transaction has locked.
 pub(crate) fn due_outbox_ids(
     conn: &mut Conn,

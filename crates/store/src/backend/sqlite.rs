@@ -157,6 +157,25 @@ pub(crate) fn products_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<r
     Fixed::<schema::products::SqlType>::new(BY_IDS, &[Bind::Text(&list)]).load(conn)
 }
 
+/// How `ProductIn` (`imp/reads.rs`) passes its ids: one JSON array, as `products_by_ids` does.
+pub(crate) type ProductIds = String;
+
+pub(crate) fn product_ids(ids: &[i64]) -> ProductIds {
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    format!("[{list}]")
+}
+
+/// `products.id IN (SELECT value FROM json_each(?))`: one text whatever the number of ids.
+pub(crate) fn push_product_in<'b>(
+    mut out: diesel::query_builder::AstPass<'_, 'b, Backend>,
+    ids: &'b ProductIds,
+) -> QueryResult<()> {
+    out.push_sql("products.id IN (SELECT value FROM json_each(");
+    out.push_bind_param::<diesel::sql_types::Text, _>(ids)?;
+    out.push_sql("))");
+    Ok(())
+}
+
 /// Applies `ops` (sorted by product) as conditional updates, one statement each — a statement
 /// costs no round trip here; returns the positions of those whose condition did not hold.
 fn conditional_stock(

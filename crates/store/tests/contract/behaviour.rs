@@ -23,6 +23,7 @@ contract!(
     adjustments_never_go_below_reserved,
     notifications_reach_the_outbox_and_inbox,
     a_patient_reads_with_territory_and_preferences,
+    a_placement_reads_its_patient_and_products_at_once,
 );
 
 fn change(to: OrderStatus) -> StatusChange {
@@ -599,4 +600,45 @@ fn a_patient_reads_with_territory_and_preferences(db: &TestDb) {
 
     let stranger = PatientId::from_uuid(uuid::Uuid::from_u128(7));
     assert_eq!(read(stranger), None);
+}
+
+/// A placement's one read gives what the separate reads give: the patient's context and the
+/// named products that exist (each once, whatever their number, absent ones left out), and
+/// nothing for a patient that does not exist.
+fn a_placement_reads_its_patient_and_products_at_once(db: &TestDb) {
+    use ordo_domain::ids::{PatientId, ProductId};
+    let w = world(db, &[10, 20, 30]);
+    let ports = db.store.ports();
+    let sorted = |mut v: Vec<ordo_domain::catalogue::Product>| {
+        v.sort_by_key(|p| p.id);
+        v
+    };
+    let absent = ProductId::new(9_999).unwrap();
+    for named in [
+        vec![],
+        vec![w.products[1]],
+        vec![w.products[2], absent, w.products[0]],
+        w.products.clone(),
+    ] {
+        let read = ports
+            .placement
+            .placement_context(w.patient, &named)
+            .unwrap();
+        assert_eq!(
+            read.patient,
+            ports.patients.with_context(w.patient).unwrap()
+        );
+        assert!(read.patient.is_some());
+        assert_eq!(
+            sorted(read.products),
+            sorted(ports.products.get_many(&named).unwrap()),
+            "the products of {named:?}"
+        );
+    }
+    let stranger = PatientId::from_uuid(uuid::Uuid::from_u128(7));
+    let read = ports
+        .placement
+        .placement_context(stranger, &w.products)
+        .unwrap();
+    assert_eq!((read.patient, read.products), (None, Vec::new()));
 }

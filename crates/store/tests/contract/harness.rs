@@ -176,6 +176,7 @@ pub fn ordo(db: &TestDb) -> Ordo {
             orders: p.orders,
             products: p.products,
             patients: p.patients,
+            placement: p.placement,
             users: p.users,
             territories: p.territories,
             audit: p.audit,

@@ -41,13 +41,10 @@ fn place(req: OrderRequest) -> PlaceOrder {
 /// A kit with patient 1 in `north`, products 1 (12.99, 10 on hand) and 2 (5.00, 3 on hand).
 fn catalogue_kit() -> Kit {
     let mut kit = Kit::new();
-    kit.patients_in("north");
-    kit.products.expect_get_many().returning(|ids| {
-        Ok([product(1, "12.99", 10), product(2, "5.00", 3)]
-            .into_iter()
-            .filter(|p| ids.contains(&p.id))
-            .collect())
-    });
+    kit.placing(
+        |id| Some(context(patient(id, "north"))),
+        vec![product(1, "12.99", 10), product(2, "5.00", 3)],
+    );
     kit
 }
 
@@ -95,16 +92,16 @@ fn placement_prices_from_the_catalogue_and_commits_once() {
 /// The channels of the notifications a placement for a patient with an e-mail address writes.
 fn channels_of_placement(settings: crate::usecases::Settings) -> Vec<Channel> {
     let mut kit = Kit::new();
-    kit.patients.expect_with_context().returning(|id| {
-        let mut p = patient(id, "north");
-        p.email = Some(crate::phi::Phi::new(
-            crate::contact::Email::parse("bond@example.org").unwrap(),
-        ));
-        Ok(Some(context(p)))
-    });
-    kit.products
-        .expect_get_many()
-        .returning(|_| Ok(vec![product(1, "12.99", 10)]));
+    kit.placing(
+        |id| {
+            let mut p = patient(id, "north");
+            p.email = Some(crate::phi::Phi::new(
+                crate::contact::Email::parse("bond@example.org").unwrap(),
+            ));
+            Some(context(p))
+        },
+        vec![product(1, "12.99", 10)],
+    );
     let commits = recording(&mut kit);
     let ordo = kit.build_with(settings);
     let req = request(Some(&pat(1).to_string()), &[(1, 1)]);
@@ -131,18 +128,19 @@ fn a_patient_with_an_address_is_emailed_only_when_email_is_configured() {
 #[test]
 fn placement_follows_the_preferences_read_with_the_patient() {
     let mut kit = Kit::new();
-    kit.patients.expect_with_context().returning(|id| {
-        let mut prefs = crate::notification::Preferences::default();
-        prefs.set(Channel::Sms, NotifyEvent::OrderCreated, false);
-        Ok(Some(PatientContext {
-            preferences: Some(prefs),
-            ..context(patient(id, "north"))
-        }))
-    });
-    kit.products
-        .expect_get_many()
-        .returning(|_| Ok(vec![product(1, "12.99", 10)]));
-    // No separate read of preferences or territory: those mocks have no expectations.
+    kit.placing(
+        |id| {
+            let mut prefs = crate::notification::Preferences::default();
+            prefs.set(Channel::Sms, NotifyEvent::OrderCreated, false);
+            Some(PatientContext {
+                preferences: Some(prefs),
+                ..context(patient(id, "north"))
+            })
+        },
+        vec![product(1, "12.99", 10)],
+    );
+    // One read for the placement: the patients, products, territories and preferences mocks
+    // have no expectations.
     let commits = recording(&mut kit);
     let ordo = kit.build();
     let req = request(Some(&pat(1).to_string()), &[(1, 1)]);
@@ -167,15 +165,15 @@ fn placement_in_an_inactive_or_missing_territory_is_refused() {
     ] {
         let mut kit = Kit::new();
         let row = found.clone();
-        kit.patients.expect_with_context().returning(move |id| {
-            Ok(Some(PatientContext {
-                territory: row.clone(),
-                ..context(patient(id, "north"))
-            }))
-        });
-        kit.products
-            .expect_get_many()
-            .returning(|_| Ok(vec![product(1, "12.99", 10)]));
+        kit.placing(
+            move |id| {
+                Some(PatientContext {
+                    territory: row.clone(),
+                    ..context(patient(id, "north"))
+                })
+            },
+            vec![product(1, "12.99", 10)],
+        );
         let ordo = kit.build();
         let req = request(Some(&pat(1).to_string()), &[(1, 1)]);
         let err = ordo
@@ -191,6 +189,24 @@ fn placement_in_an_inactive_or_missing_territory_is_refused() {
         };
         assert_eq!(fields.get("territory_id"), Some(why), "{fields:?}");
     }
+}
+
+#[test]
+fn a_placement_for_an_unknown_patient_is_refused_and_writes_nothing() {
+    let mut kit = Kit::new();
+    kit.placing(|_| None, vec![product(1, "12.99", 10)]);
+    // The unit of work has no expectation: a commit would fail the test.
+    let ordo = kit.build();
+    let req = request(Some(&pat(9).to_string()), &[(1, 1)]);
+    let err = ordo.place_order(&admin(), place(req)).unwrap_err();
+    let Error::Validation(fields) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        fields.get("patient_id"),
+        Some("unknown patient"),
+        "{fields:?}"
+    );
 }
 
 #[test]
