@@ -410,6 +410,9 @@ pub(crate) mod rows {
 pub(crate) mod reads {
     include!("../imp/reads.rs");
 }
+pub(crate) mod context {
+    include!("../imp/context.rs");
+}
 pub(crate) mod commit {
     include!("../imp/commit.rs");
 }
