@@ -243,21 +243,13 @@ impl Settles {
         timeout: Duration,
         settle: impl FnOnce() -> QueryResult<()>,
     ) -> QueryResult<()> {
-        let mut t = self.lock();
+        let t = self.lock();
         // Settles whose tickets are taken from here on begin after this caller's commit.
         let mark = t.begun;
-        let deadline = std::time::Instant::now() + timeout;
-        while t.leading && t.durable <= mark {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            t = self
-                .finished
-                .wait_timeout(t, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
+        let (mut t, _) = self
+            .finished
+            .wait_timeout_while(t, timeout, |t| t.leading && t.durable <= mark)
+            .unwrap_or_else(PoisonError::into_inner);
         if t.durable > mark {
             return Ok(());
         }
@@ -364,7 +356,7 @@ pub(crate) fn products_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<r
         .load(conn)
 }
 
-/// How `ProductIn` (`imp/reads.rs`) passes its ids: one array parameter.
+/// How `ProductIn` (`imp/context.rs`) passes its ids: one array parameter.
 pub(crate) type ProductIds = Vec<i64>;
 
 pub(crate) fn product_ids(ids: &[i64]) -> ProductIds {

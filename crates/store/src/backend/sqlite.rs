@@ -152,12 +152,11 @@ pub(crate) fn products_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<r
          WHERE id IN (SELECT value FROM json_each(",
         "))",
     ];
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let list = format!("[{list}]");
+    let list = product_ids(ids);
     Fixed::<schema::products::SqlType>::new(BY_IDS, &[Bind::Text(&list)]).load(conn)
 }
 
-/// How `ProductIn` (`imp/reads.rs`) passes its ids: one JSON array, as `products_by_ids` does.
+/// How `ProductIn` (`imp/context.rs`) passes its ids: one JSON array, as `products_by_ids` does.
 pub(crate) type ProductIds = String;
 
 pub(crate) fn product_ids(ids: &[i64]) -> ProductIds {
