@@ -11,7 +11,8 @@
 //! (default `sqlite,postgres,two`: the last is two instances on one PostgreSQL), and
 //! `ORDO_BENCH_SCENARIOS` which scenarios of a backend (default
 //! `empty,get,list,create,login,mix`), for profiling one of them. `ORDO_LOAD_BIN` runs another
-//! build of `ordo` than this one's, for alternated before/after runs.
+//! build of `ordo` than this one's, for alternated before/after runs. `ORDO_LOAD_TRACE`, a
+//! directory, gets every answer of every measurement as a CSV file (`Sample::write_trace`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -27,9 +28,10 @@ mod server;
 use api::{Api, Fixture, expect};
 use serde_json::json;
 use server::{Db, Served};
+use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn env_num(name: &str, default: u64) -> u64 {
@@ -72,6 +74,29 @@ impl Row {
     }
 }
 
+/// Writes `sample` to the directory `ORDO_LOAD_TRACE` names, if it does, in a file named by
+/// `parts`.
+fn write_trace(sample: &drive::Sample, parts: &[&str]) {
+    let Some(dir) = std::env::var_os("ORDO_LOAD_TRACE") else {
+        return;
+    };
+    let name: String = parts
+        .join("-")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = std::path::Path::new(&dir).join(format!("{name}.csv"));
+    if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| sample.write_trace(&path)) {
+        eprintln!("load: trace {}: {e}", path.display());
+    }
+}
+
 /// Runs `work` against `servers` and measures it.
 fn measure(
     backend: &str,
@@ -85,6 +110,15 @@ fn measure(
     let cpu0: u64 = servers.iter().map(|s| s.cpu_ticks()).sum();
     let sample = drive::run(work, clients, secs, rate);
     let cpu1: u64 = servers.iter().map(|s| s.cpu_ticks()).sum();
+    write_trace(
+        &sample,
+        &[
+            backend,
+            scenario,
+            &clients.to_string(),
+            &rate.unwrap_or(0.0).round().to_string(),
+        ],
+    );
     let row = Row {
         backend: backend.to_owned(),
         scenario: scenario.to_owned(),
@@ -111,13 +145,14 @@ fn measure(
 
 /// WebSocket subscribers of territory `north`, counting the events they receive until the
 /// server goes away.
-fn subscribe(server: &Served, api: &Api, n: usize, received: &'static AtomicU64) {
+fn subscribe(server: &Served, api: &Api, n: usize, received: &Arc<AtomicU64>) {
     let token = api.bearer.trim_start_matches("Bearer ");
     let addr = server.base.trim_start_matches("http://");
     for _ in 0..n {
         let url = format!("ws://{addr}/ws/orders?territory=north&token={token}");
         match tungstenite::connect(url) {
             Ok((mut ws, _)) => {
+                let received = Arc::clone(received);
                 std::thread::spawn(move || {
                     while let Ok(msg) = ws.read() {
                         if msg.is_text() {
@@ -134,24 +169,64 @@ fn subscribe(server: &Served, api: &Api, n: usize, received: &'static AtomicU64)
     }
 }
 
-/// One client's order moving through the workflow during the mix.
-type Moving = Vec<Mutex<Option<(String, usize)>>>;
+/// Each client's orders moving through the workflow during the mix, oldest first.
+struct Moving(Vec<Mutex<VecDeque<(String, usize)>>>);
 const WORKFLOW: [&str; 3] = ["verified", "shipped", "delivered"];
+/// The most orders a client keeps moving: a create beyond it lets the oldest rest where it is
+/// (the mix creates faster than it walks orders through their three steps).
+const MOVING_PER_CLIENT: usize = 8;
 
-/// The mix: of every 100 requests, 45 get-order, 25 list, 16 create, 13 status updates and 1
-/// log-in (argon2 is slow by design and rare in real use).
+impl Moving {
+    fn new(clients: usize) -> Self {
+        Self((0..clients).map(|_| Mutex::new(VecDeque::new())).collect())
+    }
+
+    fn created(&self, client: usize, id: String) {
+        let mut q = self.0[client].lock().unwrap();
+        if q.len() == MOVING_PER_CLIENT {
+            q.pop_front();
+        }
+        q.push_back((id, 0));
+    }
+
+    /// The order to move next and its step, taken out so that no concurrent request of the
+    /// same client (the paced run serves one client on several workers) moves it too.
+    fn take(&self, client: usize) -> Option<(String, usize)> {
+        self.0[client].lock().unwrap().pop_front()
+    }
+
+    fn moved(&self, client: usize, id: String, step: usize) {
+        if step + 1 < WORKFLOW.len() {
+            self.0[client].lock().unwrap().push_back((id, step + 1));
+        }
+    }
+}
+
+/// The mix: of every 200 requests of a client, 90 get-order, 50 list, 32 create, 27 status
+/// updates and 1 log-in. Log-ins are rare in real use (a token lasts an hour) and slow by
+/// design (argon2id: 35–60 ms here); at 1 in 100, as until the eleventh session, they were the
+/// slowest 1% and the p99 of the mix fell on the fastest of them or just below, run by run.
 struct Mix<'a> {
     fx: &'a [Fixture],
     moving: &'a Moving,
 }
 
+/// Where request `n` of client `c` falls among the mix's 200 slots. Stepping by 37 (prime to
+/// 200) visits every slot once per 200 requests, so the proportions hold, but spreads each
+/// kind out — slots in order would send 32 creates in a row — and the offset per client puts
+/// the clients out of phase, where the paced run would otherwise have all of them creating at
+/// once (they take its schedule's requests in turn).
+fn slot(c: usize, n: u64) -> u64 {
+    (n * 37 + c as u64 * 50) % 200
+}
+
 impl drive::Work for Mix<'_> {
-    fn op(&self, n: u64) -> &'static str {
-        match n % 100 {
-            0..45 => "get-order",
-            45..70 => "list-orders",
-            70..86 => "create-order",
-            86..99 => "status update",
+    fn op(&self, c: usize, n: u64) -> &'static str {
+        match slot(c, n) {
+            0..90 => "get-order",
+            90..140 => "list-orders",
+            140..172 => "create-order",
+            172..199 => "status update",
             _ => "login",
         }
     }
@@ -159,8 +234,8 @@ impl drive::Work for Mix<'_> {
     fn once(&self, agent: &ureq::Agent, c: usize, n: u64) -> Result<(), String> {
         let f = &self.fx[c % self.fx.len()];
         let api = &f.staff;
-        match n % 100 {
-            0..45 => {
+        match slot(c, n) {
+            0..90 => {
                 let id = &f.order_ids[(n as usize + c) % f.order_ids.len()];
                 expect(
                     "get",
@@ -168,7 +243,7 @@ impl drive::Work for Mix<'_> {
                     api.get_status(agent, &format!("/api/v1/orders/{id}")),
                 )
             }
-            45..70 => expect(
+            90..140 => expect(
                 "list",
                 200,
                 api.get_status(
@@ -176,21 +251,19 @@ impl drive::Work for Mix<'_> {
                     "/api/v1/orders?status=pending_verification&priority=normal&limit=20",
                 ),
             ),
-            70..86 => {
+            140..172 => {
                 let (status, body) = api.post(agent, "/api/v1/orders", &f.order_body())?;
                 if status != 201 {
                     return Err(format!("create: {status} {body}"));
                 }
-                let id = body["data"]["order_id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                *self.moving[c].lock().unwrap() = Some((id, 0));
+                let id = body["data"]["order_id"].as_str().unwrap_or_default();
+                self.moving.created(c, id.to_owned());
                 Ok(())
             }
-            86..99 => {
-                let next = self.moving[c].lock().unwrap().take();
-                let Some((id, step)) = next else {
+            172..199 => {
+                // Before the client's first create (a few requests at the start), nothing moves:
+                // a short listing stands in.
+                let Some((id, step)) = self.moving.take(c) else {
                     return expect("get", 200, api.get_status(agent, "/api/v1/orders?limit=5"));
                 };
                 let (status, body) = api.put(
@@ -201,9 +274,7 @@ impl drive::Work for Mix<'_> {
                 if status != 200 {
                     return Err(format!("status: {status} {body}"));
                 }
-                if step + 1 < WORKFLOW.len() {
-                    *self.moving[c].lock().unwrap() = Some((id, step + 1));
-                }
+                self.moving.moved(c, id, step);
                 Ok(())
             }
             _ => {
@@ -382,10 +453,11 @@ fn backend_table(
 
 /// The mix with WebSocket subscribers attached, at its maximum rate and then paced at half.
 fn mix_rows(name: &str, s: &Served, fx: &Fixture, clients: usize, rows: &mut Vec<Row>) {
-    static RECEIVED: AtomicU64 = AtomicU64::new(0);
+    // This server's subscribers only: those of an earlier backend's server count no more.
+    let received = Arc::new(AtomicU64::new(0));
     let servers = [s];
-    subscribe(s, &fx.staff, 20, &RECEIVED);
-    let moving: Moving = (0..clients).map(|_| Mutex::new(None)).collect();
+    subscribe(s, &fx.staff, 20, &received);
+    let moving = Moving::new(clients);
     let work = Mix {
         fx: std::slice::from_ref(fx),
         moving: &moving,
@@ -408,7 +480,7 @@ fn mix_rows(name: &str, s: &Served, fx: &Fixture, clients: usize, rows: &mut Vec
         Some(half),
         &work,
     ));
-    let got = RECEIVED.load(Ordering::Relaxed);
+    let got = received.load(Ordering::Relaxed);
     println!("({name}: WebSocket subscribers received {got} events during the mix)");
 }
 
@@ -425,7 +497,7 @@ fn two_instances(pg: &str, clients: usize, rows: &mut Vec<Row>) {
         Fixture::load(&a.base).expect("fixture a"),
         Fixture::load(&b.base).expect("fixture b"),
     ];
-    let moving: Moving = (0..clients).map(|_| Mutex::new(None)).collect();
+    let moving = Moving::new(clients);
     let work = Mix {
         fx: &fxs,
         moving: &moving,

@@ -11,10 +11,17 @@ use std::time::{Duration, Instant};
 /// client.
 const PACED_WORKERS: usize = 32;
 
-/// The answered requests of one run, each with its operation (`Work::op`) and latency, and how
-/// long the run lasted.
+/// One answered request: its operation (`Work::op`), its latency and when it was due (both in
+/// µs; due from the run's start).
+pub struct Answered {
+    pub op: &'static str,
+    pub latency_us: u64,
+    pub due_us: u64,
+}
+
+/// The answered requests of one run, and how long the run lasted.
 pub struct Sample {
-    pub answered: Vec<(&'static str, u64)>,
+    pub answered: Vec<Answered>,
     pub errors: u64,
     pub elapsed: Duration,
 }
@@ -32,23 +39,39 @@ impl Sample {
     /// Per operation, in first-seen order: name, count, p50 and p99 in milliseconds.
     pub fn per_op(&self) -> Vec<(&'static str, usize, f64, f64)> {
         let mut names: Vec<&'static str> = Vec::new();
-        for (op, _) in &self.answered {
-            if !names.contains(op) {
-                names.push(op);
+        for a in &self.answered {
+            if !names.contains(&a.op) {
+                names.push(a.op);
             }
         }
         names
             .into_iter()
             .map(|name| {
-                let lat = sorted(self.answered.iter().filter(|(op, _)| *op == name));
+                let lat = sorted(self.answered.iter().filter(|a| a.op == name));
                 (name, lat.len(), quantile(&lat, 0.50), quantile(&lat, 0.99))
             })
             .collect()
     }
+
+    /// Writes every answer as a CSV line (`due_ms,op,latency_ms`, in due order) to `path`: to
+    /// see whether the slow answers come together (a stall of the machine or the database) or
+    /// spread out (queueing).
+    pub fn write_trace(&self, path: &std::path::Path) -> std::io::Result<()> {
+        use std::io::Write;
+        let mut rows: Vec<&Answered> = self.answered.iter().collect();
+        rows.sort_unstable_by_key(|a| a.due_us);
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+        writeln!(out, "due_ms,op,latency_ms")?;
+        for a in rows {
+            let (due, lat) = (a.due_us as f64 / 1000.0, a.latency_us as f64 / 1000.0);
+            writeln!(out, "{due:.3},{},{lat:.3}", a.op)?;
+        }
+        out.flush()
+    }
 }
 
-fn sorted<'a>(answered: impl Iterator<Item = &'a (&'static str, u64)>) -> Vec<u64> {
-    let mut lat: Vec<u64> = answered.map(|(_, l)| *l).collect();
+fn sorted<'a>(answered: impl Iterator<Item = &'a Answered>) -> Vec<u64> {
+    let mut lat: Vec<u64> = answered.map(|a| a.latency_us).collect();
     lat.sort_unstable();
     lat
 }
@@ -65,8 +88,8 @@ fn quantile(sorted_us: &[u64], q: f64) -> f64 {
 /// What one client does once; `n` counts this client's requests. Err: the answer was wrong.
 pub trait Work: Sync {
     fn once(&self, agent: &ureq::Agent, client: usize, n: u64) -> Result<(), String>;
-    /// The name of the operation `once` does for request `n`.
-    fn op(&self, _n: u64) -> &'static str {
+    /// The name of the operation `once` does for request `n` of client `client`.
+    fn op(&self, _client: usize, _n: u64) -> &'static str {
         "all"
     }
 }
@@ -98,7 +121,7 @@ pub fn run(work: &dyn Work, clients: usize, secs: Duration, rate: Option<f64>) -
         None => on_threads(clients, |c, agent, tally| {
             let mut n = 0u64;
             while Instant::now() < deadline {
-                tally.record(work, agent, c, n, Instant::now());
+                tally.record(work, agent, (c, n), started, Instant::now());
                 n += 1;
             }
         }),
@@ -117,7 +140,7 @@ pub fn run(work: &dyn Work, clients: usize, secs: Duration, rate: Option<f64>) -
                     }
                     // Request k belongs to client k mod clients, as its n-th.
                     let (c, n) = ((k % clients as u64) as usize, k / clients as u64);
-                    tally.record(work, agent, c, n, due);
+                    tally.record(work, agent, (c, n), started, due);
                 }
             })
         }
@@ -157,17 +180,27 @@ fn on_threads(n: usize, body: impl Fn(usize, &ureq::Agent, &mut Tally) + Sync) -
 /// What one thread's requests came to.
 #[derive(Default)]
 struct Tally {
-    answered: Vec<(&'static str, u64)>,
+    answered: Vec<Answered>,
     errors: u64,
 }
 
 impl Tally {
-    /// Runs request `n` of client `c`, due at `from`, and records its operation and latency.
-    fn record(&mut self, work: &dyn Work, agent: &ureq::Agent, c: usize, n: u64, from: Instant) {
+    /// Runs request `n` of client `c`, due at `due` in a run begun at `started`, and records its
+    /// operation, latency and due time.
+    fn record(
+        &mut self,
+        work: &dyn Work,
+        agent: &ureq::Agent,
+        (c, n): (usize, u64),
+        started: Instant,
+        due: Instant,
+    ) {
         match work.once(agent, c, n) {
-            Ok(()) => self
-                .answered
-                .push((work.op(n), from.elapsed().as_micros() as u64)),
+            Ok(()) => self.answered.push(Answered {
+                op: work.op(c, n),
+                latency_us: due.elapsed().as_micros() as u64,
+                due_us: due.duration_since(started).as_micros() as u64,
+            }),
             Err(e) => {
                 if self.errors < 3 {
                     eprintln!("load: {e}");
