@@ -28,6 +28,9 @@ pub struct Config {
     pub ws: ordo_http::ws::WsSettings,
     /// Whether e-mail is on (`ORDO_SMTP_URL` set); the senders themselves are in `senders.rs`.
     pub email_enabled: bool,
+    /// How long events are kept for `since` replays (`ORDO_EVENT_RETENTION_HOURS`, default a
+    /// week, at least 24).
+    pub event_retention: ordo_domain::event::EventRetention,
 }
 
 /// One variable, blank meaning unset.
@@ -94,8 +97,19 @@ impl Config {
                 .map_or_else(|| Ok(Default::default()), |v| v.parse())?,
             ws: ws_settings()?,
             email_enabled: var("ORDO_SMTP_URL").is_some(),
+            event_retention: event_retention()?,
         })
     }
+}
+
+/// `ORDO_EVENT_RETENTION_HOURS`: refused below SPEC §8's 24 hours.
+fn event_retention() -> Result<ordo_domain::event::EventRetention, String> {
+    use ordo_domain::event::EventRetention;
+    let hours = number(
+        "ORDO_EVENT_RETENTION_HOURS",
+        EventRetention::DEFAULT.as_hours(),
+    )?;
+    EventRetention::hours(hours).map_err(|e| format!("ORDO_EVENT_RETENTION_HOURS: {e}"))
 }
 
 /// WebSocket tuning: events queued per connection, ping period, idle timeout, re-check period.

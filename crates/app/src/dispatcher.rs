@@ -103,13 +103,14 @@ pub fn spawn(ordo: Ordo, sender: Arc<dyn Sender>, lease: Lease, policy: RetryPol
         .spawn(move || {
             let mut last_purge = std::time::Instant::now();
             while !stopped.is_raised() {
-                // Housekeeping rides on the same thread: expired idempotency keys, revocations.
+                // Housekeeping rides on the same thread: expired idempotency keys, revocations,
+                // events past their retention.
                 if last_purge.elapsed() >= PURGE_EVERY {
                     match ordo.purge_expired() {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(
                             rows = n,
-                            "expired idempotency keys and revocations purged"
+                            "expired idempotency keys, revocations and events purged"
                         ),
                         Err(e) => tracing::warn!(error = %e, "purge failed; retrying later"),
                     }

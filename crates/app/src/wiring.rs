@@ -50,6 +50,7 @@ pub fn build(config: &Config) -> Result<(Store, Ordo), String> {
     let settings = Settings {
         token_ttl_secs: config.token_ttl_secs,
         email_enabled: config.email_enabled,
+        event_retention: config.event_retention,
         ..Settings::default()
     };
     Ok((store, Ordo::new(ports, settings)))

@@ -125,5 +125,49 @@ impl Event {
     }
 }
 
+/// How long the event log keeps an event: at least the 24 hours SPEC §8 promises a `since`
+/// replay. Older events are purged (`Ordo::purge_expired`), oldest first, so what is kept is
+/// always one unbroken run of sequence numbers up to the head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRetention {
+    hours: u32,
+}
+
+/// A retention shorter than [`EventRetention::MINIMUM_HOURS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the event log must keep events at least {min} hours, not {0}", min = EventRetention::MINIMUM_HOURS)]
+pub struct RetentionTooShort(pub u32);
+
+impl EventRetention {
+    /// The shortest retention: SPEC §8's 24 hours.
+    pub const MINIMUM_HOURS: u32 = 24;
+    /// A week: a client offline over a weekend still catches up without a gap.
+    pub const DEFAULT: Self = Self { hours: 7 * 24 };
+
+    /// A retention of `hours`, refused below the minimum.
+    pub fn hours(hours: u32) -> Result<Self, RetentionTooShort> {
+        if hours < Self::MINIMUM_HOURS {
+            return Err(RetentionTooShort(hours));
+        }
+        Ok(Self { hours })
+    }
+
+    /// The retention in hours.
+    pub fn as_hours(self) -> u32 {
+        self.hours
+    }
+
+    /// Events written before this instant may go.
+    pub fn cutoff(self, now: Timestamp) -> Timestamp {
+        now.plus_seconds(-i64::from(self.hours) * 3600)
+    }
+}
+
+impl Default for EventRetention {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -202,6 +202,14 @@ pub trait EventLog: Send + Sync {
     fn after(&self, after: i64, limit: u32) -> StoreResult<Vec<Event>>;
     /// The highest sequence number written (0 when empty).
     fn head(&self) -> StoreResult<i64>;
+    /// The highest sequence number no longer kept (0 when none was purged): every event after
+    /// it, up to the head, is kept. Sequence numbers have no holes, so this is the lowest kept
+    /// one less one, or the head when none is kept.
+    fn purged_through(&self) -> StoreResult<i64>;
+    /// Forgets up to `limit` of the oldest events, none of them written at or after `cutoff`
+    /// (the newest event before `cutoff` bounds the run, so what is kept stays unbroken up to
+    /// the head); returns how many went.
+    fn purge_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u64>;
 }
 
 /// Notifications: the recipient's inbox, preferences, and the outbox the dispatcher drains.

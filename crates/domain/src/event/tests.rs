@@ -27,3 +27,19 @@ fn frames_have_the_specs_shape() {
     assert_eq!(v["territory_id"], "north");
     assert_eq!(v["timestamp"], "2026-11-23T10:00:00.000000Z");
 }
+
+#[test]
+fn the_event_log_keeps_events_at_least_a_day() {
+    assert_eq!(EventRetention::hours(23), Err(RetentionTooShort(23)));
+    assert_eq!(
+        EventRetention::hours(24).map(EventRetention::as_hours),
+        Ok(24)
+    );
+    assert_eq!(EventRetention::default().as_hours(), 7 * 24);
+    let now = Timestamp::parse_rfc3339("2026-11-23T10:00:00Z").unwrap();
+    let cutoff = EventRetention::hours(30).unwrap().cutoff(now);
+    assert_eq!(
+        cutoff,
+        Timestamp::parse_rfc3339("2026-11-22T04:00:00Z").unwrap()
+    );
+}

@@ -9,6 +9,9 @@ use crate::ports::{Destination, SendError, Sender};
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
+/// The most events one write of the purge forgets.
+pub const EVENT_PURGE_BATCH: u32 = 5_000;
+
 /// What one step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DispatchReport {
@@ -82,11 +85,22 @@ impl Ordo {
         }
     }
 
-    /// Forgets idempotency keys past their 24 h and revocations of expired tokens; returns how
-    /// many rows went.
+    /// Forgets idempotency keys past their 24 h, revocations of expired tokens and events older
+    /// than the retention; returns how many rows went. Events go in batches of
+    /// [`EVENT_PURGE_BATCH`], each its own write, so that a first purge of a long log never
+    /// holds the writer (SQLite's only one) for long.
     pub fn purge_expired(&self) -> Result<u64, Error> {
         let now = self.ports.clock.now();
-        Ok(self.ports.idempotency.purge_expired(now)? + self.ports.revoked.purge_expired(now)?)
+        let mut gone =
+            self.ports.idempotency.purge_expired(now)? + self.ports.revoked.purge_expired(now)?;
+        let cutoff = self.settings.event_retention.cutoff(now);
+        loop {
+            let n = self.ports.events.purge_before(cutoff, EVENT_PURGE_BATCH)?;
+            gone += n;
+            if n < u64::from(EVENT_PURGE_BATCH) {
+                return Ok(gone);
+            }
+        }
     }
 
     /// Sends up to `limit` due outbox rows, under `lease`.

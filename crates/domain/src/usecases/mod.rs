@@ -19,7 +19,7 @@ mod stats;
 
 pub use auth::{LoginOutcome, Session};
 pub use catalogue::{StockHealth, StockIssue, StockMismatch, stock_health};
-pub use dispatch::{DispatchReport, Lease};
+pub use dispatch::{DispatchReport, EVENT_PURGE_BATCH, Lease};
 pub use notifications::{RawSendMessage, SendMessage};
 pub use orders::{IdempotencyKey, PlaceOrder, PlaceOutcome, StatusChange, StatusChanged};
 pub use realtime::{Audience, ReplayPage, Stream, Subscription};
@@ -83,6 +83,8 @@ pub struct Settings {
     /// Whether e-mail can be sent at all (`ORDO_SMTP_URL` set): when it cannot, no e-mail is
     /// put in the outbox, rather than rows that could only fail.
     pub email_enabled: bool,
+    /// How long events are kept for `since` replays (`ORDO_EVENT_RETENTION_HOURS`).
+    pub event_retention: crate::event::EventRetention,
 }
 
 impl Default for Settings {
@@ -92,6 +94,7 @@ impl Default for Settings {
             idempotency_ttl_secs: 24 * 3600,
             max_transition_retries: 3,
             email_enabled: true,
+            event_retention: crate::event::EventRetention::DEFAULT,
         }
     }
 }

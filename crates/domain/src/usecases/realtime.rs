@@ -209,6 +209,14 @@ impl Ordo {
         limit: u32,
     ) -> Result<ReplayPage, Error> {
         let read = self.ports.events.after(after, limit)?;
+        // Sequence numbers have no holes, so a page that does not start right after `after`
+        // lost events to a purge that ran since the replay began: the replay cannot go on
+        // without a gap.
+        if read.first().is_some_and(|e| e.seq != after + 1) {
+            return Err(Error::Conflict(format!(
+                "events after {after} were purged during the replay"
+            )));
+        }
         let at_end = read.len() < limit as usize;
         let scanned_to = read.last().map_or(after, |e| e.seq);
         Ok(ReplayPage {
@@ -229,8 +237,9 @@ impl Ordo {
         Ok(self.ports.events.head()?)
     }
 
-    /// Where a stream starts: after `since`, which may not be ahead of the log, or after the
-    /// log's head.
+    /// Where a stream starts: after `since`, which may be neither ahead of the log nor behind
+    /// what it still keeps (the events after it could not all be replayed), or after the log's
+    /// head.
     fn start_of(&self, since: Option<i64>) -> Result<i64, Error> {
         let head = self.ports.events.head()?;
         match since {
@@ -238,7 +247,21 @@ impl Ordo {
                 "since",
                 format!("is ahead of the event log (last event {head})"),
             )),
-            Some(since) => Ok(since),
+            Some(since) => {
+                let purged = self.ports.events.purged_through()?;
+                if since < purged {
+                    return Err(Error::field(
+                        "since",
+                        format!(
+                            "is older than the event log keeps (events up to {purged} are gone; \
+                             it keeps {} hours): reload through the REST API and subscribe \
+                             without since",
+                            self.settings.event_retention.as_hours()
+                        ),
+                    ));
+                }
+                Ok(since)
+            }
             None => Ok(head),
         }
     }

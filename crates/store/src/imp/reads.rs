@@ -589,6 +589,48 @@ impl EventLog for Db {
             Ok(head)
         })
     }
+
+    fn purged_through(&self) -> StoreResult<i64> {
+        use diesel::dsl::min;
+        use schema::chain_head::dsl as h;
+        use schema::events::dsl as e;
+        self.read(|c| {
+            let lowest: Option<i64> = e::events.select(min(e::seq)).get_result(c)?;
+            match lowest {
+                Some(lowest) => Ok(lowest - 1),
+                // Nothing kept: every event up to the head went (or none was ever written).
+                None => h::chain_head.filter(h::id.eq(1)).select(h::event_seq).get_result(c),
+            }
+        })
+    }
+
+    fn purge_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u64> {
+        use diesel::dsl::min;
+        use schema::events::dsl as e;
+        self.write(|c| -> Result<usize, TxError> {
+            // The newest event written before the cutoff bounds what may go (`ix_events_at`,
+            // read backwards: one row; its `LIMIT` is prepared afresh, once a minute). Everything
+            // up to it goes, oldest first, never beyond it: what is kept stays one unbroken run
+            // up to the head.
+            let Some(newest_old) = e::events
+                .filter(e::at.lt(DbTime::of(cutoff)))
+                .order(e::at.desc())
+                .select(e::seq)
+                .limit(1)
+                .get_result::<i64>(c)
+                .optional()?
+            else {
+                return Ok(0);
+            };
+            let Some(lowest) = e::events.select(min(e::seq)).get_result::<Option<i64>>(c)? else {
+                return Ok(0);
+            };
+            let through = newest_old.min(lowest.saturating_add(i64::from(limit)) - 1);
+            Ok(diesel::delete(e::events.filter(e::seq.le(through))).execute(c)?)
+        })
+        .map(|n| n as u64)
+        .map_err(TxError::into_store)
+    }
 }
 
 impl IdempotencyStore for Db {

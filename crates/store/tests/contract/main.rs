@@ -8,6 +8,7 @@ mod concurrency;
 mod fixtures;
 mod harness;
 mod refusals;
+mod retention;
 mod schema_parity;
 mod sqlite_file;
 mod unavailable;

@@ -1,5 +1,6 @@
 //! `since=N`: a client that reconnects misses nothing and is sent nothing twice, also while
-//! changes keep committing during its replay.
+//! changes keep committing during its replay; and the retention that bounds how far back it
+//! may ask.
 
 use super::client::*;
 use std::sync::Arc;
@@ -79,4 +80,22 @@ fn reconnecting_with_since_misses_nothing_and_repeats_nothing() {
         seen, all,
         "the reconnecting client saw exactly the reference's events, in order"
     );
+}
+
+/// The SPEC promises a `since` replay 24 hours of events: a shorter retention is a mistake the
+/// server refuses at start, naming the variable, rather than a promise it would break.
+#[test]
+fn a_retention_under_a_day_stops_the_server_at_start() {
+    let dir = std::env::temp_dir().join(format!("ordo-retention-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = crate::server::ordo_on(&format!("sqlite://{}", dir.join("ordo.db").display()))
+        .arg("serve")
+        .env("ORDO_BIND", "127.0.0.1:0")
+        .env("ORDO_EVENT_RETENTION_HOURS", "12")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("ORDO_EVENT_RETENTION_HOURS"), "{said}");
 }

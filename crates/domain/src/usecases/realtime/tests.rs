@@ -33,10 +33,19 @@ fn notification_event(seq: i64, to: Recipient) -> Event {
     }
 }
 
-/// A kit whose event log has head `head` and whose territories are north and south.
+/// A kit whose event log has head `head`, nothing purged, and whose territories are north
+/// and south.
 fn kit_with_head(head: i64) -> Kit {
+    kit_with_log(head, 0)
+}
+
+/// A kit whose event log has head `head` and keeps the events after `purged`.
+fn kit_with_log(head: i64, purged: i64) -> Kit {
     let mut kit = Kit::new();
     kit.events.expect_head().returning(move || Ok(head));
+    kit.events
+        .expect_purged_through()
+        .returning(move || Ok(purged));
     kit.territories.expect_get().returning(|id| {
         Ok(["north", "south"]
             .contains(&id.as_str())
@@ -126,6 +135,37 @@ fn a_stream_starts_after_since_or_after_the_head_and_since_may_not_be_ahead() {
         ordo.subscribe_orders(&admin(), Some("north"), Some("6")),
         Err(Error::Validation(_))
     ));
+}
+
+#[test]
+fn since_behind_what_the_log_keeps_is_refused_and_since_at_the_purge_line_is_not() {
+    let ordo = kit_with_log(10, 4).build();
+    let Err(Error::Validation(fields)) = ordo.subscribe_orders(&admin(), Some("north"), Some("3"))
+    else {
+        panic!("events 1..=4 are gone: a replay after 3 would miss event 4");
+    };
+    let named: Vec<&str> = fields.iter().map(|(f, _)| f).collect();
+    assert_eq!(named, ["since"]);
+    let sub = ordo
+        .subscribe_notifications(&admin(), Some("4"))
+        .expect("every event after 4 is kept");
+    assert_eq!(sub.start(), 4);
+}
+
+#[test]
+fn a_replay_page_that_skips_a_number_lost_events_to_a_purge() {
+    let mut kit = kit_with_head(10);
+    kit.events
+        .expect_after()
+        .returning(|_, _| Ok(vec![status_event(6, "north"), status_event(7, "north")]));
+    let ordo = kit.build();
+    let sub = ordo
+        .subscribe_orders(&admin(), Some("north"), Some("3"))
+        .unwrap();
+    assert!(
+        matches!(ordo.replay_page(&sub, 3, 100), Err(Error::Conflict(_))),
+        "events 4 and 5 are missing: sending 6 and 7 would leave a gap"
+    );
 }
 
 #[test]

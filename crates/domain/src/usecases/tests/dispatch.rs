@@ -153,3 +153,36 @@ fn one_read_of_a_recipients_contact_points_serves_the_whole_step() {
         .unwrap();
     assert_eq!(report.sent, 3);
 }
+
+#[test]
+fn the_purge_forgets_events_past_the_retention_in_batches_until_a_short_one() {
+    use crate::event::EventRetention;
+    use crate::usecases::{EVENT_PURGE_BATCH, Settings};
+    let mut kit = Kit::new();
+    kit.idempotency.expect_purge_expired().returning(|_| Ok(2));
+    kit.revoked.expect_purge_expired().returning(|_| Ok(1));
+    let batches = Arc::new(Mutex::new(vec![u64::from(EVENT_PURGE_BATCH), 7]));
+    let seen = batches.clone();
+    let retention = EventRetention::hours(48).unwrap();
+    kit.events
+        .expect_purge_before()
+        .times(2)
+        .returning(move |cutoff, limit| {
+            assert_eq!(
+                cutoff,
+                now().plus_seconds(-48 * 3600),
+                "48 hours before now"
+            );
+            assert_eq!(limit, EVENT_PURGE_BATCH);
+            Ok(seen.lock().unwrap().remove(0))
+        });
+    let ordo = kit.build_with(Settings {
+        event_retention: retention,
+        ..Settings::default()
+    });
+    assert_eq!(
+        ordo.purge_expired().unwrap(),
+        3 + u64::from(EVENT_PURGE_BATCH) + 7
+    );
+    assert!(batches.lock().unwrap().is_empty());
+}
