@@ -87,6 +87,8 @@ fn metrics_count_requests_by_route_pattern() {
         .get(&s.url("/api/v1/users/00000000-0000-0000-0000-000000000001"))
         .header("Authorization", &format!("Bearer {admin}"))
         .call();
+    // A path no route takes counts under one label, whatever the path.
+    let _ = agent().get(&s.url("/api/v1/nowhere/12345")).call();
     let mut res = agent().get(&s.url("/metrics")).call().unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let text = res.body_mut().read_to_string().unwrap();
@@ -96,5 +98,8 @@ fn metrics_count_requests_by_route_pattern() {
         "patterns, not concrete ids: {text}"
     );
     assert!(!text.contains("00000000-0000-0000-0000-000000000001"));
+    assert!(text.contains(r#"route="unmatched""#), "{text}");
+    assert!(!text.contains("nowhere"), "{text}");
+    assert!(text.contains(r#"method="GET""#), "{text}");
     assert!(text.contains("http_request_duration_seconds_bucket"));
 }

@@ -142,6 +142,13 @@ fn wrong_method(allow: &str) -> HttpResponse {
     res
 }
 
+/// The pattern of the resource that routed a request (`/api/v1/orders/{id}`, for its twin with
+/// a trailing slash too), for the metrics: read from the request after routing, where asking
+/// actix for the pattern (`match_pattern`) matches the path against every resource again — 3%
+/// of the server's CPU in a get-order profile.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RoutePattern(pub(crate) &'static str);
+
 /// A resource at `path` and `path/` with the routes of `endpoints` (all of that path), answering
 /// 405 for other methods.
 fn resource(path: &'static str, endpoints: &[&Endpoint]) -> [actix_web::Resource; 2] {
@@ -151,7 +158,9 @@ fn resource(path: &'static str, endpoints: &[&Endpoint]) -> [actix_web::Resource
         let allow = allow.clone();
         endpoints
             .iter()
-            .fold(web::resource(p), |r, e| r.route(e.route()))
+            .fold(web::resource(p).app_data(RoutePattern(path)), |r, e| {
+                r.route(e.route())
+            })
             .default_service(web::to(move || {
                 let res = wrong_method(&allow);
                 async move { res }
