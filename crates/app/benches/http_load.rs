@@ -10,7 +10,7 @@
 //! closed-loop client threads (default 4), `ORDO_BENCH_BACKENDS` which configurations run
 //! (default `sqlite,postgres,two`: the last is two instances on one PostgreSQL), and
 //! `ORDO_BENCH_SCENARIOS` which scenarios of a backend (default
-//! `empty,get,list,create,login,mix`), for profiling one of them. `ORDO_LOAD_BIN` runs another
+//! `empty,get,list,create,keyed,login,mix`), for profiling one of them. `ORDO_LOAD_BIN` runs another
 //! build of `ordo` than this one's, for alternated before/after runs. `ORDO_LOAD_TRACE`, a
 //! directory, gets every answer of every measurement as a CSV file (`Sample::write_trace`).
 
@@ -413,30 +413,61 @@ fn backend_rows(
     after_create
 }
 
-/// Create-order with four times the clients, on a server of its own (`fresh`: an empty
-/// database). A few closed-loop clients measure how fast one request follows another more than
-/// how many the server can take: with 4 the server idles between hand-offs (docs/
-/// PERFORMANCE.md). Its own server, because the orders it adds would slow the mix's listings
-/// (each counts the pending orders it matches), and the mix's WebSocket subscribers would add
-/// their fan-out to it.
-fn many_clients_row(name: &str, fresh: &Db, clients: usize) -> Option<Row> {
-    if !scenario_wanted("create") {
-        return None;
+/// Create-order with an `Idempotency-Key` on every request, then with four times the clients,
+/// on a server of its own (`fresh`: an empty database). Its own server, because the orders
+/// they add would slow the mix's listings (each counts the pending orders it matches), and the
+/// mix's WebSocket subscribers would add their fan-out to them.
+///
+/// Each key is new (unique to this run): the keyed write, which also records the key and the
+/// answer in the change's statement. A few closed-loop clients measure how fast one request
+/// follows another more than how many the server can take: with 4 the server idles between
+/// hand-offs (docs/PERFORMANCE-HISTORY.md, eighth session), hence the row with 16.
+fn own_server_rows(name: &str, fresh: &Db, clients: usize) -> Vec<Row> {
+    let mut rows = Vec::new();
+    if !scenario_wanted("create") && !scenario_wanted("keyed") {
+        return rows;
     }
     let s = Served::start(fresh);
     let fx = Fixture::load(&s.base).expect("fixture");
-    let create = |a: &ureq::Agent, _: usize, _: u64| create_order(&fx, a);
-    Some(measure(
-        name,
-        "create-order (3 lines), 4× the clients",
-        &[&s],
-        clients * 4,
-        None,
-        &create,
-    ))
+    if scenario_wanted("keyed") {
+        let run = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let keyed = |a: &ureq::Agent, c: usize, n: u64| {
+            let key = format!("load-{run}-{c}-{n}");
+            let (status, body) =
+                fx.staff
+                    .post_keyed(a, "/api/v1/orders", &fx.order_body(), &key)?;
+            if status == 201 {
+                Ok(())
+            } else {
+                Err(format!("keyed create: {status} {body}"))
+            }
+        };
+        rows.push(measure(
+            name,
+            "create-order (3 lines), with an Idempotency-Key",
+            &[&s],
+            clients,
+            None,
+            &keyed,
+        ));
+    }
+    if scenario_wanted("create") {
+        let create = |a: &ureq::Agent, _: usize, _: u64| create_order(&fx, a);
+        rows.push(measure(
+            name,
+            "create-order (3 lines), 4× the clients",
+            &[&s],
+            clients * 4,
+            None,
+            &create,
+        ));
+    }
+    rows
 }
 
-/// A backend's rows, with the many-clients row after create-order's.
+/// A backend's rows, with those of the server of its own after create-order's.
 fn backend_table(
     name: &str,
     db: &Db,
@@ -446,8 +477,11 @@ fn backend_table(
     idle: &mut Vec<String>,
 ) {
     let after_create = backend_rows(name, db, clients, rows, idle);
-    if let Some(many) = many_clients_row(name, fresh, clients) {
-        rows.insert(after_create, many);
+    for (i, row) in own_server_rows(name, fresh, clients)
+        .into_iter()
+        .enumerate()
+    {
+        rows.insert(after_create + i, row);
     }
 }
 

@@ -81,6 +81,17 @@ impl Api {
         )
     }
 
+    /// A POST with an `Idempotency-Key` header.
+    pub fn post_keyed(&self, agent: &ureq::Agent, path: &str, body: &Value, key: &str) -> Answer {
+        read(
+            agent
+                .post(&format!("{}{path}", self.base))
+                .header("Authorization", &self.bearer)
+                .header("Idempotency-Key", key)
+                .send_json(body),
+        )
+    }
+
     pub fn put(&self, agent: &ureq::Agent, path: &str, body: &Value) -> Answer {
         read(
             agent
