@@ -181,9 +181,14 @@ impl Moving {
         Self((0..clients).map(|_| Mutex::new(VecDeque::new())).collect())
     }
 
+    fn clients(&self) -> usize {
+        self.0.len()
+    }
+
     fn created(&self, client: usize, id: String) {
         let mut q = self.0[client].lock().unwrap();
-        if q.len() == MOVING_PER_CLIENT {
+        // `>=`: an order taken out while this create ran may have come back meanwhile.
+        while q.len() >= MOVING_PER_CLIENT {
             q.pop_front();
         }
         q.push_back((id, 0));
@@ -211,18 +216,19 @@ struct Mix<'a> {
     moving: &'a Moving,
 }
 
-/// Where request `n` of client `c` falls among the mix's 200 slots. Stepping by 37 (prime to
-/// 200) visits every slot once per 200 requests, so the proportions hold, but spreads each
-/// kind out — slots in order would send 32 creates in a row — and the offset per client puts
-/// the clients out of phase, where the paced run would otherwise have all of them creating at
-/// once (they take its schedule's requests in turn).
-fn slot(c: usize, n: u64) -> u64 {
-    (n * 37 + c as u64 * 50) % 200
+/// Where request `n` of client `c` of `clients` falls among the mix's 200 slots. Stepping by
+/// 37 (prime to 200) visits every slot once per 200 requests, so the proportions hold, but
+/// spreads each kind out — slots in order would send 32 creates in a row — and the offsets,
+/// spread evenly over the cycle, put the clients out of phase, where the paced run would
+/// otherwise have all of them creating at once (they take its schedule's requests in turn).
+fn slot(c: usize, clients: usize, n: u64) -> u64 {
+    let offset = (c * 200 / clients.max(1)) as u64;
+    (n * 37 + offset) % 200
 }
 
 impl drive::Work for Mix<'_> {
     fn op(&self, c: usize, n: u64) -> &'static str {
-        match slot(c, n) {
+        match slot(c, self.moving.clients(), n) {
             0..90 => "get-order",
             90..140 => "list-orders",
             140..172 => "create-order",
@@ -234,7 +240,7 @@ impl drive::Work for Mix<'_> {
     fn once(&self, agent: &ureq::Agent, c: usize, n: u64) -> Result<(), String> {
         let f = &self.fx[c % self.fx.len()];
         let api = &f.staff;
-        match slot(c, n) {
+        match slot(c, self.moving.clients(), n) {
             0..90 => {
                 let id = &f.order_ids[(n as usize + c) % f.order_ids.len()];
                 expect(

@@ -133,21 +133,28 @@ pub struct EventRetention {
     hours: u32,
 }
 
-/// A retention shorter than [`EventRetention::MINIMUM_HOURS`].
+/// A retention outside [`EventRetention::MINIMUM_HOURS`]..=[`EventRetention::MAXIMUM_HOURS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the event log must keep events at least {min} hours, not {0}", min = EventRetention::MINIMUM_HOURS)]
-pub struct RetentionTooShort(pub u32);
+#[error(
+    "the event log keeps events between {min} and {max} hours, not {0}",
+    min = EventRetention::MINIMUM_HOURS,
+    max = EventRetention::MAXIMUM_HOURS
+)]
+pub struct RetentionOutOfRange(pub u32);
 
 impl EventRetention {
     /// The shortest retention: SPEC §8's 24 hours.
     pub const MINIMUM_HOURS: u32 = 24;
+    /// The longest: ten years. A larger number (say `u32::MAX`, meant as "for ever") would put
+    /// the cutoff outside the range of a timestamp.
+    pub const MAXIMUM_HOURS: u32 = 10 * 366 * 24;
     /// A week: a client offline over a weekend still catches up without a gap.
     pub const DEFAULT: Self = Self { hours: 7 * 24 };
 
-    /// A retention of `hours`, refused below the minimum.
-    pub fn hours(hours: u32) -> Result<Self, RetentionTooShort> {
-        if hours < Self::MINIMUM_HOURS {
-            return Err(RetentionTooShort(hours));
+    /// A retention of `hours`, refused outside the range.
+    pub fn hours(hours: u32) -> Result<Self, RetentionOutOfRange> {
+        if !(Self::MINIMUM_HOURS..=Self::MAXIMUM_HOURS).contains(&hours) {
+            return Err(RetentionOutOfRange(hours));
         }
         Ok(Self { hours })
     }

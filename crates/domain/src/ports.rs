@@ -204,11 +204,13 @@ pub trait EventLog: Send + Sync {
     fn head(&self) -> StoreResult<i64>;
     /// The highest sequence number no longer kept (0 when none was purged): every event after
     /// it, up to the head, is kept. Sequence numbers have no holes, so this is the lowest kept
-    /// one less one, or the head when none is kept.
+    /// one less one (the head when the log is empty).
     fn purged_through(&self) -> StoreResult<i64>;
-    /// Forgets up to `limit` of the oldest events, none of them written at or after `cutoff`
-    /// (the newest event before `cutoff` bounds the run, so what is kept stays unbroken up to
-    /// the head); returns how many went.
+    /// Forgets up to `limit` of the oldest events, up to the newest one written before
+    /// `cutoff` and never the head's, so what is kept stays one unbroken run up to the head and
+    /// a log once written never empties; returns how many went. (An event's time is taken
+    /// before its number, so a few of those forgotten may be younger than `cutoff` by the time
+    /// a writer waited for the chain head.)
     fn purge_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u64>;
 }
 

@@ -30,7 +30,13 @@ fn frames_have_the_specs_shape() {
 
 #[test]
 fn the_event_log_keeps_events_at_least_a_day() {
-    assert_eq!(EventRetention::hours(23), Err(RetentionTooShort(23)));
+    assert_eq!(EventRetention::hours(23), Err(RetentionOutOfRange(23)));
+    assert_eq!(
+        EventRetention::hours(u32::MAX),
+        Err(RetentionOutOfRange(u32::MAX)),
+        "\"for ever\" would put the cutoff out of a timestamp's range"
+    );
+    let longest = EventRetention::hours(EventRetention::MAXIMUM_HOURS).unwrap();
     assert_eq!(
         EventRetention::hours(24).map(EventRetention::as_hours),
         Ok(24)
@@ -41,5 +47,9 @@ fn the_event_log_keeps_events_at_least_a_day() {
     assert_eq!(
         cutoff,
         Timestamp::parse_rfc3339("2026-11-22T04:00:00Z").unwrap()
+    );
+    assert_eq!(
+        longest.cutoff(now),
+        Timestamp::parse_rfc3339("2016-11-15T10:00:00Z").unwrap()
     );
 }

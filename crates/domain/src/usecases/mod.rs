@@ -19,7 +19,7 @@ mod stats;
 
 pub use auth::{LoginOutcome, Session};
 pub use catalogue::{StockHealth, StockIssue, StockMismatch, stock_health};
-pub use dispatch::{DispatchReport, EVENT_PURGE_BATCH, Lease};
+pub use dispatch::{DispatchReport, EVENT_PURGE_BATCH, EVENT_PURGE_BATCHES, Lease};
 pub use notifications::{RawSendMessage, SendMessage};
 pub use orders::{IdempotencyKey, PlaceOrder, PlaceOutcome, StatusChange, StatusChanged};
 pub use realtime::{Audience, ReplayPage, Stream, Subscription};

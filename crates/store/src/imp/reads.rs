@@ -598,7 +598,8 @@ impl EventLog for Db {
             let lowest: Option<i64> = e::events.select(min(e::seq)).get_result(c)?;
             match lowest {
                 Some(lowest) => Ok(lowest - 1),
-                // Nothing kept: every event up to the head went (or none was ever written).
+                // No event: none was ever written (the purge keeps the head's), so the head
+                // is 0 but for a log emptied by hand.
                 None => h::chain_head.filter(h::id.eq(1)).select(h::event_seq).get_result(c),
             }
         })
@@ -606,6 +607,7 @@ impl EventLog for Db {
 
     fn purge_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u64> {
         use diesel::dsl::min;
+        use schema::chain_head::dsl as h;
         use schema::events::dsl as e;
         self.write(|c| -> Result<usize, TxError> {
             // The newest event written before the cutoff bounds what may go (`ix_events_at`,
@@ -625,7 +627,12 @@ impl EventLog for Db {
             let Some(lowest) = e::events.select(min(e::seq)).get_result::<Option<i64>>(c)? else {
                 return Ok(0);
             };
-            let through = newest_old.min(lowest.saturating_add(i64::from(limit)) - 1);
+            // The head's event is always kept, however old: a log never empties once written,
+            // so a replay that reads nothing after its cursor has truly reached the end.
+            let head: i64 = h::chain_head.filter(h::id.eq(1)).select(h::event_seq).get_result(c)?;
+            let through = newest_old
+                .min(lowest.saturating_add(i64::from(limit)) - 1)
+                .min(head - 1);
             Ok(diesel::delete(e::events.filter(e::seq.le(through))).execute(c)?)
         })
         .map(|n| n as u64)

@@ -186,3 +186,20 @@ fn the_purge_forgets_events_past_the_retention_in_batches_until_a_short_one() {
     );
     assert!(batches.lock().unwrap().is_empty());
 }
+
+#[test]
+fn one_purge_makes_a_bounded_number_of_writes_however_far_behind_the_log_is() {
+    use crate::usecases::{EVENT_PURGE_BATCH, EVENT_PURGE_BATCHES};
+    let mut kit = Kit::new();
+    kit.idempotency.expect_purge_expired().returning(|_| Ok(0));
+    kit.revoked.expect_purge_expired().returning(|_| Ok(0));
+    kit.events
+        .expect_purge_before()
+        .times(EVENT_PURGE_BATCHES as usize)
+        .returning(|_, limit| Ok(u64::from(limit)));
+    let gone = kit.build().purge_expired().unwrap();
+    assert_eq!(
+        gone,
+        u64::from(EVENT_PURGE_BATCH) * u64::from(EVENT_PURGE_BATCHES)
+    );
+}
