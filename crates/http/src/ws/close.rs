@@ -25,6 +25,9 @@ pub(crate) enum Ending {
     Protocol,
     /// The event log could not be read for a replay: 1011, reconnect with `since`.
     Unavailable,
+    /// The events a replay was to send next were purged while it ran: 1011. Reconnecting with
+    /// the same `since` gets a 400; the client reloads through the REST API.
+    Purged,
 }
 
 impl Ending {
@@ -40,6 +43,7 @@ impl Ending {
             Ending::Idle => (CloseCode::Away, "idle timeout"),
             Ending::Protocol => (CloseCode::Protocol, "protocol error"),
             Ending::Unavailable => (CloseCode::Error, "event log unavailable"),
+            Ending::Purged => (CloseCode::Error, "events purged during the replay"),
         };
         Some(CloseReason {
             code,
@@ -59,6 +63,29 @@ impl Ending {
             Ending::Idle => "idle",
             Ending::Protocol => "protocol",
             Ending::Unavailable => "unavailable",
+            Ending::Purged => "purged",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both are 1011 (reconnect), but an operator and a client can tell a purge from an outage.
+    #[test]
+    fn a_purge_under_a_replay_closes_with_its_own_reason() {
+        let purged = Ending::Purged.frame().unwrap();
+        let down = Ending::Unavailable.frame().unwrap();
+        assert_eq!(
+            (purged.code, down.code),
+            (CloseCode::Error, CloseCode::Error)
+        );
+        assert_eq!(
+            purged.description.as_deref(),
+            Some("events purged during the replay")
+        );
+        assert_ne!(purged.description, down.description);
+        assert_ne!(Ending::Purged.label(), Ending::Unavailable.label());
     }
 }

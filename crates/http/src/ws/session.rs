@@ -108,9 +108,13 @@ impl Conn {
                 return Ok(());
             }
             let (ordo, sub, after) = (self.ordo.clone(), self.sub.clone(), *cursor);
-            let page = crate::blocking(move || ordo.replay_page(&sub, after, page_size))
-                .await
-                .map_err(|_| Ending::Unavailable)?;
+            // The domain's answer is kept whole to tell a purge (a conflict) from an outage.
+            let read = crate::blocking(move || Ok(ordo.replay_page(&sub, after, page_size))).await;
+            let page = match read {
+                Ok(Ok(page)) => page,
+                Ok(Err(ordo_domain::Error::Conflict(_))) => return Err(Ending::Purged),
+                Ok(Err(_)) | Err(_) => return Err(Ending::Unavailable),
+            };
             for event in &page.events {
                 let text =
                     serde_json::to_string(&event.frame()).map_err(|_| Ending::Unavailable)?;
