@@ -383,6 +383,9 @@ pub(crate) mod reads {
 pub(crate) mod context {
     include!("../imp/context.rs");
 }
+pub(crate) mod events {
+    include!("../imp/events.rs");
+}
 pub(crate) mod commit {
     include!("../imp/commit.rs");
 }
