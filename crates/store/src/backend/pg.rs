@@ -164,13 +164,13 @@ impl Db {
                 }
                 done
             }
-            WriteShape::OneStatement => f(&mut conn).and_then(|value| {
+            WriteShape::OneStatement => one_statement(&mut conn, f).and_then(|value| {
                 self.settles.share(self.timeout, || settle(&mut conn))?;
                 Ok(value)
             }),
             // Counts as no settle: a durable statement that changed no row commits without a
             // flush, so it proves nothing about the commits before it.
-            WriteShape::DurableStatement => f(&mut conn),
+            WriteShape::DurableStatement => one_statement(&mut conn, f),
         };
         drop(conn);
         // After the commit, so whoever wakes sees what it wrote; a rollback wrote no event.
@@ -419,3 +419,32 @@ mod change;
 mod connector;
 #[cfg(test)]
 mod tests;
+
+/// Runs `f`, a write outside any transaction, which must send exactly one statement: a second
+/// would commit on its own, and a failure between the two would leave half a change. Counted
+/// in debug builds (every test), so a query added to such a write fails the contract suite
+/// rather than a patient's order; release builds run `f` alone.
+fn one_statement<T, E>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E> {
+    #[cfg(debug_assertions)]
+    {
+        use diesel::connection::InstrumentationEvent;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let sent = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&sent);
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        let done = f(conn);
+        conn.set_instrumentation(None::<Box<dyn diesel::connection::Instrumentation>>);
+        let sent = sent.load(Ordering::Relaxed);
+        assert!(
+            sent == 1 || done.is_err(),
+            "a one-statement write sent {sent} statements"
+        );
+        done
+    }
+    #[cfg(not(debug_assertions))]
+    f(conn)
+}

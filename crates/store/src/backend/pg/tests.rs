@@ -292,3 +292,32 @@ fn concurrent_one_statement_writes_are_durable_when_they_return() {
         "writes returned before their WAL was flushed"
     );
 }
+
+/// A write outside a transaction that sends a second statement would commit its first half on
+/// its own: debug builds (the tests) stop it, so the contract suite catches one added by
+/// mistake.
+#[cfg(debug_assertions)]
+#[test]
+fn a_one_statement_write_that_sends_two_is_stopped() {
+    let Some(url) = pg_url() else { return };
+    let db = Db::open(&url, 2, Duration::from_secs(10)).unwrap();
+    let two = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        db.write_as(
+            super::WriteShape::OneStatement,
+            |c| -> Result<(), TxError> {
+                diesel::sql_query("SELECT 1").execute(c)?;
+                diesel::sql_query("SELECT 2").execute(c)?;
+                Ok(())
+            },
+        )
+    }));
+    assert!(two.is_err(), "two statements went through");
+    let one = db.write_as(
+        super::WriteShape::OneStatement,
+        |c| -> Result<(), TxError> {
+            diesel::sql_query("SELECT 1").execute(c)?;
+            Ok(())
+        },
+    );
+    assert!(one.is_ok(), "{one:?}");
+}
