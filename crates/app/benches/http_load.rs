@@ -290,9 +290,12 @@ impl drive::Work for Mix<'_> {
     }
 }
 
-/// One order of 3 lines, as the fixture's staff member; Err unless it answers 201.
-fn create_order(fx: &Fixture, agent: &ureq::Agent) -> Result<(), String> {
-    let (status, body) = fx.staff.post(agent, "/api/v1/orders", &fx.order_body())?;
+/// One order of 3 lines, as the fixture's staff member, under `key` if given; Err unless it
+/// answers 201.
+fn create_order(fx: &Fixture, agent: &ureq::Agent, key: Option<&str>) -> Result<(), String> {
+    let (status, body) = fx
+        .staff
+        .post_keyed(agent, "/api/v1/orders", &fx.order_body(), key)?;
     if status == 201 {
         Ok(())
     } else {
@@ -388,7 +391,7 @@ fn backend_rows(
             &list,
         ));
     }
-    let create = |a: &ureq::Agent, _: usize, _: u64| create_order(&fx, a);
+    let create = |a: &ureq::Agent, _: usize, _: u64| create_order(&fx, a, None);
     if scenario_wanted("create") {
         rows.push(measure(
             name,
@@ -440,15 +443,7 @@ fn own_server_rows(name: &str, fresh: &Db, clients: usize) -> Vec<Row> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         let keyed = |a: &ureq::Agent, c: usize, n: u64| {
-            let key = format!("load-{run}-{c}-{n}");
-            let (status, body) =
-                fx.staff
-                    .post_keyed(a, "/api/v1/orders", &fx.order_body(), &key)?;
-            if status == 201 {
-                Ok(())
-            } else {
-                Err(format!("keyed create: {status} {body}"))
-            }
+            create_order(&fx, a, Some(&format!("load-{run}-{c}-{n}")))
         };
         rows.push(measure(
             name,
@@ -460,7 +455,7 @@ fn own_server_rows(name: &str, fresh: &Db, clients: usize) -> Vec<Row> {
         ));
     }
     if scenario_wanted("create") {
-        let create = |a: &ureq::Agent, _: usize, _: u64| create_order(&fx, a);
+        let create = |a: &ureq::Agent, _: usize, _: u64| create_order(&fx, a, None);
         rows.push(measure(
             name,
             "create-order (3 lines), 4× the clients",

@@ -29,7 +29,7 @@ pub struct Config {
     /// Whether e-mail is on (`ORDO_SMTP_URL` set); the senders themselves are in `senders.rs`.
     pub email_enabled: bool,
     /// How long events are kept for `since` replays (`ORDO_EVENT_RETENTION_HOURS`, default a
-    /// week, at least 24).
+    /// week, 24 hours to ten years).
     pub event_retention: ordo_domain::event::EventRetention,
 }
 
@@ -102,7 +102,7 @@ impl Config {
     }
 }
 
-/// `ORDO_EVENT_RETENTION_HOURS`: refused below SPEC §8's 24 hours.
+/// `ORDO_EVENT_RETENTION_HOURS`: refused below SPEC §8's 24 hours and above ten years.
 fn event_retention() -> Result<ordo_domain::event::EventRetention, String> {
     use ordo_domain::event::EventRetention;
     let hours = number(

@@ -73,23 +73,24 @@ impl Api {
     }
 
     pub fn post(&self, agent: &ureq::Agent, path: &str, body: &Value) -> Answer {
-        read(
-            agent
-                .post(&format!("{}{path}", self.base))
-                .header("Authorization", &self.bearer)
-                .send_json(body),
-        )
+        self.post_keyed(agent, path, body, None)
     }
 
-    /// A POST with an `Idempotency-Key` header.
-    pub fn post_keyed(&self, agent: &ureq::Agent, path: &str, body: &Value, key: &str) -> Answer {
-        read(
-            agent
-                .post(&format!("{}{path}", self.base))
-                .header("Authorization", &self.bearer)
-                .header("Idempotency-Key", key)
-                .send_json(body),
-        )
+    /// A POST, with an `Idempotency-Key` header when `key` is given.
+    pub fn post_keyed(
+        &self,
+        agent: &ureq::Agent,
+        path: &str,
+        body: &Value,
+        key: Option<&str>,
+    ) -> Answer {
+        let mut req = agent
+            .post(&format!("{}{path}", self.base))
+            .header("Authorization", &self.bearer);
+        if let Some(key) = key {
+            req = req.header("Idempotency-Key", key);
+        }
+        read(req.send_json(body))
     }
 
     pub fn put(&self, agent: &ureq::Agent, path: &str, body: &Value) -> Answer {

@@ -201,7 +201,8 @@ impl Ordo {
     }
 
     /// The next page of `sub`'s replay: up to `limit` events of the log after `after`, of which
-    /// those `sub` may see.
+    /// those `sub` may see. [`Error::Conflict`] only when events after `after` were purged
+    /// meanwhile (the session closes with its own reason for it).
     pub fn replay_page(
         &self,
         sub: &Subscription,

@@ -10,6 +10,12 @@ use ordo_domain::event::Event;
 use ordo_domain::ports::{EventLog, StoreResult};
 use ordo_domain::time::Timestamp;
 
+/// The chain head's sequence number: the last event's, whether or not it is still kept.
+fn head_seq(c: &mut super::Conn) -> QueryResult<i64> {
+    use schema::chain_head::dsl as h;
+    h::chain_head.filter(h::id.eq(1)).select(h::event_seq).get_result(c)
+}
+
 impl EventLog for Db {
     fn after(&self, after: i64, limit: u32) -> StoreResult<Vec<Event>> {
         use schema::events::dsl as e;
@@ -33,11 +39,10 @@ impl EventLog for Db {
     }
 
     fn head(&self) -> StoreResult<i64> {
-        use schema::chain_head::dsl as h;
         // The tail moves its cursor here: a number not yet durable could be handed out again
         // after a crash of the database, below the cursor, and never be sent.
         self.read(|c| {
-            let head = h::chain_head.filter(h::id.eq(1)).select(h::event_seq).get_result(c)?;
+            let head = head_seq(c)?;
             self.settled(c)?;
             Ok(head)
         })
@@ -45,7 +50,6 @@ impl EventLog for Db {
 
     fn purged_through(&self) -> StoreResult<i64> {
         use diesel::dsl::min;
-        use schema::chain_head::dsl as h;
         use schema::events::dsl as e;
         self.read(|c| {
             let lowest: Option<i64> = e::events.select(min(e::seq)).get_result(c)?;
@@ -53,14 +57,13 @@ impl EventLog for Db {
                 Some(lowest) => Ok(lowest - 1),
                 // No event: none was ever written (the purge keeps the head's), so the head
                 // is 0 but for a log emptied by hand.
-                None => h::chain_head.filter(h::id.eq(1)).select(h::event_seq).get_result(c),
+                None => head_seq(c),
             }
         })
     }
 
     fn purge_before(&self, cutoff: Timestamp, limit: u32) -> StoreResult<u64> {
         use diesel::dsl::min;
-        use schema::chain_head::dsl as h;
         use schema::events::dsl as e;
         self.write(|c| -> Result<usize, TxError> {
             // The newest event written before the cutoff bounds what may go (`ix_events_at`,
@@ -82,7 +85,7 @@ impl EventLog for Db {
             };
             // The head's event is always kept, however old: a log never empties once written,
             // so a replay that reads nothing after its cursor has truly reached the end.
-            let head: i64 = h::chain_head.filter(h::id.eq(1)).select(h::event_seq).get_result(c)?;
+            let head = head_seq(c)?;
             let through = newest_old
                 .min(lowest.saturating_add(i64::from(limit)) - 1)
                 .min(head - 1);
